@@ -1,0 +1,76 @@
+package kfac4j.tensor.kernel;
+
+/**
+ * The array-level compute kernels that every tensor operation ends in. One implementation is the scalar reference
+ * ({@link ScalarKernels}); others must agree with it. The active implementation is chosen once, at start-up, by the
+ * system property {@code kfac4j.kernels}: {@code scalar}, or {@code vector} (the preferred SIMD width); see
+ * {@link #active()}.
+ *
+ * <p>All arrays are addressed by an offset and, where stated, strides; kernels never check bounds beyond what the
+ * JVM does, so callers (the tensor layer) validate shapes first.
+ */
+public interface Kernels {
+
+    /** A short description, for example {@code "scalar"} or {@code "vector 512-bit"}. */
+    String name();
+
+    /** {@code y[yOff+i] = op(x[xOff+i])} for i in [0, n). {@code y} may alias {@code x} at the same offset. */
+    void unary(UnaryOp op, float[] x, int xOff, float[] y, int yOff, int n);
+
+    void unary(UnaryOp op, double[] x, int xOff, double[] y, int yOff, int n);
+
+    /**
+     * {@code y[yOff+i] = op(a[aOff+i*aStep], b[bOff+i*bStep])} for i in [0, n), where each step is 0 (a broadcast
+     * scalar) or 1. {@code y} may alias an input at the same offset.
+     */
+    void binary(BinaryOp op, float[] a, int aOff, int aStep, float[] b, int bOff, int bStep, float[] y, int yOff, int n);
+
+    void binary(BinaryOp op, double[] a, int aOff, int aStep, double[] b, int bOff, int bStep, double[] y, int yOff,
+                int n);
+
+    /** {@code y[yOff+i] += alpha * x[xOff+i]}: the update of every optimizer. */
+    void axpy(int n, double alpha, float[] x, int xOff, float[] y, int yOff);
+
+    void axpy(int n, double alpha, double[] x, int xOff, double[] y, int yOff);
+
+    /** Sum of n contiguous values, accumulated in double. */
+    double sum(float[] x, int off, int n);
+
+    double sum(double[] x, int off, int n);
+
+    /** Maximum of n ≥ 1 contiguous values (NaN if any is NaN). */
+    double max(float[] x, int off, int n);
+
+    double max(double[] x, int off, int n);
+
+    /** Σ x[i]·y[i] over n contiguous values, accumulated in double. */
+    double dot(float[] x, int xOff, float[] y, int yOff, int n);
+
+    double dot(double[] x, int xOff, double[] y, int yOff, int n);
+
+    /**
+     * General matrix product {@code C = A·B} (or {@code C += A·B} when {@code accumulate}) with A of shape m×k and B
+     * of shape k×n, each addressed through a row stride and a column stride, so transposed and strided views need no
+     * copy. C is m×n with unit column stride and row stride {@code cRs}. C must not overlap A or B.
+     * The result must not depend on the number of threads.
+     */
+    void gemm(int m, int n, int k,
+              float[] a, int aOff, int aRs, int aCs,
+              float[] b, int bOff, int bRs, int bCs,
+              float[] c, int cOff, int cRs, boolean accumulate);
+
+    void gemm(int m, int n, int k,
+              double[] a, int aOff, int aRs, int aCs,
+              double[] b, int bOff, int bRs, int bCs,
+              double[] c, int cOff, int cRs, boolean accumulate);
+
+    /** The implementation chosen at start-up. */
+    static Kernels active() {
+        return KernelSelection.ACTIVE;
+    }
+
+    /** The scalar reference implementation, always available. */
+    static Kernels scalar() {
+        return ScalarKernels.INSTANCE;
+    }
+}

@@ -1,0 +1,125 @@
+package kfac4j.tensor.kernel;
+
+/** The reference kernels: plain loops, the definition every faster path is tested against. */
+public final class ScalarKernels implements Kernels {
+    static final ScalarKernels INSTANCE = new ScalarKernels();
+
+    private ScalarKernels() {
+    }
+
+    @Override
+    public String name() {
+        return "scalar";
+    }
+
+    @Override
+    public void unary(UnaryOp op, float[] x, int xOff, float[] y, int yOff, int n) {
+        for (int i = 0; i < n; i++) y[yOff + i] = (float) op.apply(x[xOff + i]);
+    }
+
+    @Override
+    public void unary(UnaryOp op, double[] x, int xOff, double[] y, int yOff, int n) {
+        for (int i = 0; i < n; i++) y[yOff + i] = op.apply(x[xOff + i]);
+    }
+
+    @Override
+    public void binary(BinaryOp op, float[] a, int aOff, int aStep, float[] b, int bOff, int bStep, float[] y,
+                       int yOff, int n) {
+        for (int i = 0; i < n; i++) y[yOff + i] = (float) op.apply(a[aOff + i * aStep], b[bOff + i * bStep]);
+    }
+
+    @Override
+    public void binary(BinaryOp op, double[] a, int aOff, int aStep, double[] b, int bOff, int bStep, double[] y,
+                       int yOff, int n) {
+        for (int i = 0; i < n; i++) y[yOff + i] = op.apply(a[aOff + i * aStep], b[bOff + i * bStep]);
+    }
+
+    @Override
+    public void axpy(int n, double alpha, float[] x, int xOff, float[] y, int yOff) {
+        float a = (float) alpha;
+        for (int i = 0; i < n; i++) y[yOff + i] += a * x[xOff + i];
+    }
+
+    @Override
+    public void axpy(int n, double alpha, double[] x, int xOff, double[] y, int yOff) {
+        for (int i = 0; i < n; i++) y[yOff + i] += alpha * x[xOff + i];
+    }
+
+    @Override
+    public double sum(float[] x, int off, int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) s += x[off + i];
+        return s;
+    }
+
+    @Override
+    public double sum(double[] x, int off, int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) s += x[off + i];
+        return s;
+    }
+
+    @Override
+    public double max(float[] x, int off, int n) {
+        double m = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            float v = x[off + i];
+            if (Float.isNaN(v)) return Double.NaN;
+            if (v > m) m = v;
+        }
+        return m;
+    }
+
+    @Override
+    public double max(double[] x, int off, int n) {
+        double m = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            double v = x[off + i];
+            if (Double.isNaN(v)) return Double.NaN;
+            if (v > m) m = v;
+        }
+        return m;
+    }
+
+    @Override
+    public double dot(float[] x, int xOff, float[] y, int yOff, int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) s += (double) x[xOff + i] * y[yOff + i];
+        return s;
+    }
+
+    @Override
+    public double dot(double[] x, int xOff, double[] y, int yOff, int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) s += x[xOff + i] * y[yOff + i];
+        return s;
+    }
+
+    @Override
+    public void gemm(int m, int n, int k, float[] a, int aOff, int aRs, int aCs, float[] b, int bOff, int bRs,
+                     int bCs, float[] c, int cOff, int cRs, boolean accumulate) {
+        for (int i = 0; i < m; i++) {
+            int ci = cOff + i * cRs;
+            if (!accumulate) java.util.Arrays.fill(c, ci, ci + n, 0f);
+            for (int p = 0; p < k; p++) {
+                float aip = a[aOff + i * aRs + p * aCs];
+                int bp = bOff + p * bRs;
+                for (int j = 0; j < n; j++) c[ci + j] += aip * b[bp + j * bCs];
+            }
+        }
+    }
+
+    @Override
+    public void gemm(int m, int n, int k, double[] a, int aOff, int aRs, int aCs, double[] b, int bOff, int bRs,
+                     int bCs, double[] c, int cOff, int cRs, boolean accumulate) {
+        for (int i = 0; i < m; i++) {
+            int ci = cOff + i * cRs;
+            if (!accumulate) java.util.Arrays.fill(c, ci, ci + n, 0.0);
+            for (int p = 0; p < k; p++) {
+                double aip = a[aOff + i * aRs + p * aCs];
+                int bp = bOff + p * bRs;
+                for (int j = 0; j < n; j++) c[ci + j] += aip * b[bp + j * bCs];
+            }
+        }
+    }
+}
