@@ -538,6 +538,7 @@ public final class Tensor {
     public Tensor gelu() { return Elementwise.unary(UnaryOp.GELU_ERF, this); }
     /** GELU, tanh approximation (PyTorch's {@code approximate='tanh'}). */
     public Tensor geluTanh() { return Elementwise.unary(UnaryOp.GELU_TANH, this); }
+    public Tensor erf() { return Elementwise.unary(UnaryOp.ERF, this); }
     public Tensor sin() { return Elementwise.unary(UnaryOp.SIN, this); }
     public Tensor cos() { return Elementwise.unary(UnaryOp.COS, this); }
     public Tensor square() { return Elementwise.unary(UnaryOp.SQUARE, this); }

@@ -28,6 +28,8 @@ public enum UnaryOp {
     },
     /** GELU, exact form: x Φ(x) = x/2 (1 + erf(x/√2)). */
     GELU_ERF { public double apply(double x) { return 0.5 * x * (1.0 + Erf.erf(x * INV_SQRT_2)); } },
+    /** The error function. */
+    ERF { public double apply(double x) { return Erf.erf(x); } },
     SIN { public double apply(double x) { return Math.sin(x); } },
     COS { public double apply(double x) { return Math.cos(x); } },
     RECIPROCAL { public double apply(double x) { return 1.0 / x; } },
