@@ -20,6 +20,7 @@ import kfac4j.tensor.Tensor;
 public abstract class Module {
     private final Map<String, Parameter> parameters = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
+    private final Map<Parameter, int[]> stateShapes = new java.util.IdentityHashMap<>();
     private boolean training = true;
     private Module parent;
     private String localName;
@@ -37,6 +38,23 @@ public abstract class Module {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": name '" + name + "' is already used");
         }
         parameters.put(name, p);
+        return p;
+    }
+
+    /**
+     * Registers a parameter whose state-dict entry has another shape with the same row-major elements: a convolution
+     * holds its weight as the (C_out, C_in·kh·kw) matrix a weight-sharing linear layer multiplies with, while PyTorch
+     * saves it as (C_out, C_in, kh, kw).
+     */
+    protected final Parameter registerParameter(String name, Parameter p, int[] stateShape) {
+        long n = 1;
+        for (int d : stateShape) n *= d;
+        if (n != p.numel()) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": state shape " + Arrays.toString(stateShape)
+                    + " does not hold the " + p.numel() + " elements of parameter '" + name + "'");
+        }
+        registerParameter(name, p);
+        stateShapes.put(p, stateShape.clone());
         return p;
     }
 
@@ -122,8 +140,25 @@ public abstract class Module {
      */
     public final Map<String, Tensor> stateDict() {
         Map<String, Tensor> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Parameter> e : namedParameters().entrySet()) out.put(e.getKey(), e.getValue().value());
+        for (Map.Entry<String, int[]> e : stateShapesByName().entrySet()) {
+            out.put(e.getKey(), namedParameters().get(e.getKey()).value().reshape(e.getValue()));
+        }
         return out;
+    }
+
+    /** The shape of every state-dict entry, by name. */
+    private Map<String, int[]> stateShapesByName() {
+        Map<String, int[]> out = new LinkedHashMap<>();
+        collectStateShapes("", out);
+        return out;
+    }
+
+    private void collectStateShapes(String prefix, Map<String, int[]> out) {
+        for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
+            int[] s = stateShapes.get(e.getValue());
+            out.putIfAbsent(prefix + e.getKey(), s != null ? s : e.getValue().shape());
+        }
+        for (Map.Entry<String, Module> e : children.entrySet()) e.getValue().collectStateShapes(prefix + e.getKey() + ".", out);
     }
 
     /** {@link #loadStateDict(Map, boolean)} with {@code strict = true}. */
@@ -137,13 +172,14 @@ public abstract class Module {
      */
     public final void loadStateDict(Map<String, Tensor> state, boolean strict) {
         Map<String, Parameter> mine = namedParameters();
+        Map<String, int[]> shapes = stateShapesByName();
         List<String> missing = new ArrayList<>(), unexpected = new ArrayList<>(), misShaped = new ArrayList<>();
-        for (Map.Entry<String, Parameter> e : mine.entrySet()) {
+        for (Map.Entry<String, int[]> e : shapes.entrySet()) {
             Tensor t = state.get(e.getKey());
             if (t == null) {
                 missing.add(e.getKey());
-            } else if (!Arrays.equals(t.shape(), e.getValue().shape())) {
-                misShaped.add(e.getKey() + " (expected " + Arrays.toString(e.getValue().shape()) + ", got "
+            } else if (!Arrays.equals(t.shape(), e.getValue())) {
+                misShaped.add(e.getKey() + " (expected " + Arrays.toString(e.getValue()) + ", got "
                         + Arrays.toString(t.shape()) + ")");
             }
         }
@@ -159,7 +195,7 @@ public abstract class Module {
         }
         for (Map.Entry<String, Parameter> e : mine.entrySet()) {
             Tensor t = state.get(e.getKey());
-            if (t != null) e.getValue().value().copyFromInPlace(t);
+            if (t != null) e.getValue().value().copyFromInPlace(t.reshape(e.getValue().shape()));
         }
     }
 
