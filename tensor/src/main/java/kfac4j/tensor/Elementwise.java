@@ -3,12 +3,13 @@ package kfac4j.tensor;
 import java.util.Arrays;
 
 import kfac4j.tensor.kernel.BinaryOp;
-import kfac4j.tensor.kernel.Kernels;
 import kfac4j.tensor.kernel.UnaryOp;
 
 /**
- * Elementwise operations over strided, broadcast operands. The outer axes are walked by an odometer; the innermost
- * axis goes to a kernel whenever its strides are 0 or 1 (the common case), so contiguous data runs at SIMD speed.
+ * Elementwise operations over strided, broadcast operands. The iteration space is first coalesced (size-1 axes
+ * dropped, neighbouring axes merged where every operand allows), so the innermost loop is as long as possible; the
+ * outer axes are walked by an odometer and every inner run goes to a kernel. An operand whose inner run is strided
+ * (a transposed view, say) is gathered into a scratch row first, so kernels only ever see steps 0 and 1.
  */
 final class Elementwise {
     private Elementwise() {
@@ -16,21 +17,19 @@ final class Elementwise {
 
     static Tensor unary(UnaryOp op, Tensor x) {
         Tensor out = Tensor.allocate(x.dtype(), x.shapeRef());
-        Kernels k = Kernels.active();
+        int n = out.numel();
         if (x.isContiguous()) {
-            int n = x.numel();
-            if (x.dtype() == DType.F32) k.unary(op, x.f32(), x.offset(), out.f32(), 0, n);
-            else k.unary(op, x.f64(), x.offset(), out.f64(), 0, n);
-            return out;
+            Rows.unary(op, x.data(), x.offset(), out.data(), 0, n);
+        } else {
+            // Copy into the output, then apply the function in place there: one pass over the strided input.
+            copyInto(x, out);
+            Rows.unary(op, out.data(), 0, out.data(), 0, n);
         }
-        Tensor c = x.contiguous();
-        int n = c.numel();
-        if (x.dtype() == DType.F32) k.unary(op, c.f32(), c.offset(), out.f32(), 0, n);
-        else k.unary(op, c.f64(), c.offset(), out.f64(), 0, n);
         return out;
     }
 
     static Tensor binaryScalar(String name, BinaryOp op, Tensor a, double s) {
+        // A scalar operand takes the tensor's dtype (a Python number does not promote a float32 tensor either).
         return binary(name, op, a, Tensor.scalar(a.dtype(), s));
     }
 
@@ -39,100 +38,112 @@ final class Elementwise {
         DType dtype = DType.promote(a.dtype(), b.dtype());
         Tensor x = a.to(dtype), y = b.to(dtype);
         Tensor out = Tensor.allocate(dtype, shape);
-        if (out.numel() == 0) return out;
-        int[] xs = Shapes.broadcastStrides(x.shapeRef(), x.stridesRef(), shape);
-        int[] ys = Shapes.broadcastStrides(y.shapeRef(), y.stridesRef(), shape);
-        Kernels k = Kernels.active();
-        // Fast path: both operands contiguous over the full output (or one a scalar).
         int n = out.numel();
-        boolean xFull = Arrays.equals(x.shapeRef(), shape) && x.isContiguous();
-        boolean yFull = Arrays.equals(y.shapeRef(), shape) && y.isContiguous();
-        boolean xScalar = x.numel() == 1, yScalar = y.numel() == 1;
-        if ((xFull || xScalar) && (yFull || yScalar)) {
-            if (dtype == DType.F32) {
-                k.binary(op, x.f32(), x.offset(), xFull ? 1 : 0, y.f32(), y.offset(), yFull ? 1 : 0, out.f32(), 0, n);
-            } else {
-                k.binary(op, x.f64(), x.offset(), xFull ? 1 : 0, y.f64(), y.offset(), yFull ? 1 : 0, out.f64(), 0, n);
-            }
-            return out;
-        }
-        int rank = shape.length;
-        int inner = shape[rank - 1];
-        int xi = xs[rank - 1], yi = ys[rank - 1];
+        if (n == 0) return out;
+        int[][] c = Shapes.coalesce(shape, Shapes.broadcastStrides(x.shapeRef(), x.stridesRef(), shape),
+                Shapes.broadcastStrides(y.shapeRef(), y.stridesRef(), shape));
+        int[] s = c[0], xs = c[1], ys = c[2];
+        int rank = s.length, inner = s[rank - 1], xi = xs[rank - 1], yi = ys[rank - 1];
+        Object xa = x.data(), ya = y.data(), oa = out.data();
+        Object xRow = xi == 0 || xi == 1 ? null : Rows.array(dtype, inner);
+        Object yRow = yi == 0 || yi == 1 ? null : Rows.array(dtype, inner);
         int[] idx = new int[rank];
         int xo = x.offset(), yo = y.offset();
-        int rows = n / inner;
-        for (int r = 0; r < rows; r++) {
-            int o = r * inner;
-            if ((xi == 0 || xi == 1) && (yi == 0 || yi == 1)) {
-                if (dtype == DType.F32) k.binary(op, x.f32(), xo, xi, y.f32(), yo, yi, out.f32(), o, inner);
-                else k.binary(op, x.f64(), xo, xi, y.f64(), yo, yi, out.f64(), o, inner);
-            } else if (dtype == DType.F32) {
-                float[] xa = x.f32(), ya = y.f32(), oa = out.f32();
-                for (int j = 0; j < inner; j++) oa[o + j] = (float) op.apply(xa[xo + j * xi], ya[yo + j * yi]);
+        for (int o = 0; o < n; o += inner) {
+            if (xRow == null && yRow == null) {
+                Rows.binary(op, xa, xo, xi, ya, yo, yi, oa, o, inner);
             } else {
-                double[] xa = x.f64(), ya = y.f64(), oa = out.f64();
-                for (int j = 0; j < inner; j++) oa[o + j] = op.apply(xa[xo + j * xi], ya[yo + j * yi]);
+                if (xRow != null) Rows.gather(xa, xo, xi, xRow, 0, inner);
+                if (yRow != null) Rows.gather(ya, yo, yi, yRow, 0, inner);
+                Rows.binary(op, xRow != null ? xRow : xa, xRow != null ? 0 : xo, xRow != null ? 1 : xi,
+                        yRow != null ? yRow : ya, yRow != null ? 0 : yo, yRow != null ? 1 : yi, oa, o, inner);
             }
-            // Advance the odometer over the outer axes.
             for (int ax = rank - 2; ax >= 0; ax--) {
-                idx[ax]++;
                 xo += xs[ax];
                 yo += ys[ax];
-                if (idx[ax] < shape[ax]) break;
-                xo -= xs[ax] * shape[ax];
-                yo -= ys[ax] * shape[ax];
+                if (++idx[ax] < s[ax]) break;
+                xo -= xs[ax] * s[ax];
+                yo -= ys[ax] * s[ax];
                 idx[ax] = 0;
             }
         }
         return out;
     }
 
+    /** {@code cond ? a : b} elementwise; all three broadcast, the result has the promoted dtype of a and b. */
     static Tensor where(Tensor cond, Tensor a, Tensor b) {
-        int[] shape = Shapes.broadcast("where", Shapes.broadcast("where", cond.shapeRef(), a.shapeRef()), b.shapeRef());
+        int[] shape;
+        try {
+            shape = Shapes.broadcast("where", Shapes.broadcast("where", cond.shapeRef(), a.shapeRef()), b.shapeRef());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("where: shapes " + Shapes.str(cond.shapeRef()) + " (condition), "
+                    + Shapes.str(a.shapeRef()) + " and " + Shapes.str(b.shapeRef()) + " cannot be broadcast together");
+        }
         DType dtype = DType.promote(a.dtype(), b.dtype());
-        Tensor c = cond.expand(shape).contiguous(), x = a.to(dtype).expand(shape).contiguous(),
-                y = b.to(dtype).expand(shape).contiguous();
+        Tensor x = a.to(dtype), y = b.to(dtype);
         Tensor out = Tensor.allocate(dtype, shape);
         int n = out.numel();
-        for (int i = 0; i < n; i++) {
-            boolean t = c.readFlatOffset(c.offset() + i) != 0;
-            out.setFlat(i, t ? x.readFlatOffset(x.offset() + i) : y.readFlatOffset(y.offset() + i));
+        if (n == 0) return out;
+        int[][] c = Shapes.coalesce(shape, Shapes.broadcastStrides(cond.shapeRef(), cond.stridesRef(), shape),
+                Shapes.broadcastStrides(x.shapeRef(), x.stridesRef(), shape),
+                Shapes.broadcastStrides(y.shapeRef(), y.stridesRef(), shape));
+        int[] s = c[0], cs = c[1], xs = c[2], ys = c[3];
+        int rank = s.length, inner = s[rank - 1], ci = cs[rank - 1], xi = xs[rank - 1], yi = ys[rank - 1];
+        double[] mask = new double[inner];
+        int[] idx = new int[rank];
+        int co = cond.offset(), xo = x.offset(), yo = y.offset();
+        for (int o = 0; o < n; o += inner) {
+            Rows.toDouble(cond.data(), co, ci, mask, inner);
+            if (dtype == DType.F32) {
+                float[] xa = x.f32(), ya = y.f32(), oa = out.f32();
+                for (int j = 0; j < inner; j++) oa[o + j] = mask[j] != 0 ? xa[xo + j * xi] : ya[yo + j * yi];
+            } else {
+                double[] xa = x.f64(), ya = y.f64(), oa = out.f64();
+                for (int j = 0; j < inner; j++) oa[o + j] = mask[j] != 0 ? xa[xo + j * xi] : ya[yo + j * yi];
+            }
+            for (int ax = rank - 2; ax >= 0; ax--) {
+                co += cs[ax];
+                xo += xs[ax];
+                yo += ys[ax];
+                if (++idx[ax] < s[ax]) break;
+                co -= cs[ax] * s[ax];
+                xo -= xs[ax] * s[ax];
+                yo -= ys[ax] * s[ax];
+                idx[ax] = 0;
+            }
         }
         return out;
     }
 
-    /** Copies {@code src} (same shape) into the contiguous tensor {@code dst}. */
+    /**
+     * Copies {@code src} into {@code dst}: same shape and dtype, any strides on either side (a stride-0 source axis
+     * repeats its values). {@code dst} must not have overlapping elements.
+     */
     static void copyInto(Tensor src, Tensor dst) {
         int n = src.numel();
         if (n == 0) return;
-        int[] shape = src.shapeRef(), st = src.stridesRef();
-        if (src.isContiguous()) {
-            if (src.dtype() == DType.F32) System.arraycopy(src.f32(), src.offset(), dst.f32(), dst.offset(), n);
-            else System.arraycopy(src.f64(), src.offset(), dst.f64(), dst.offset(), n);
-            return;
-        }
-        int rank = shape.length;
-        int inner = shape[rank - 1], is = st[rank - 1];
+        int[][] c = Shapes.coalesce(src.shapeRef(), src.stridesRef(), dst.stridesRef());
+        int[] s = c[0], ss = c[1], ds = c[2];
+        int rank = s.length, inner = s[rank - 1], si = ss[rank - 1], di = ds[rank - 1];
+        Object sa = src.data(), da = dst.data();
+        Object scratch = si != 1 && di != 1 ? Rows.array(src.dtype(), inner) : null;
         int[] idx = new int[rank];
-        int so = src.offset();
-        int rows = n / inner;
-        for (int r = 0; r < rows; r++) {
-            int o = dst.offset() + r * inner;
-            if (src.dtype() == DType.F32) {
-                float[] s = src.f32(), d = dst.f32();
-                if (is == 1) System.arraycopy(s, so, d, o, inner);
-                else for (int j = 0; j < inner; j++) d[o + j] = s[so + j * is];
+        int so = src.offset(), dOff = dst.offset();
+        for (int done = 0; done < n; done += inner) {
+            if (di == 1) {
+                Rows.gather(sa, so, si, da, dOff, inner);
+            } else if (si == 1) {
+                Rows.scatter(sa, so, da, dOff, di, inner);
             } else {
-                double[] s = src.f64(), d = dst.f64();
-                if (is == 1) System.arraycopy(s, so, d, o, inner);
-                else for (int j = 0; j < inner; j++) d[o + j] = s[so + j * is];
+                Rows.gather(sa, so, si, scratch, 0, inner);
+                Rows.scatter(scratch, 0, da, dOff, di, inner);
             }
             for (int ax = rank - 2; ax >= 0; ax--) {
-                idx[ax]++;
-                so += st[ax];
-                if (idx[ax] < shape[ax]) break;
-                so -= st[ax] * shape[ax];
+                so += ss[ax];
+                dOff += ds[ax];
+                if (++idx[ax] < s[ax]) break;
+                so -= ss[ax] * s[ax];
+                dOff -= ds[ax] * s[ax];
                 idx[ax] = 0;
             }
         }
@@ -150,16 +161,26 @@ final class Elementwise {
         }
     }
 
+    private static void requireBroadcastsTo(String op, Tensor src, int[] target) {
+        int[] s;
+        try {
+            s = Shapes.broadcast(op, target, src.shapeRef());
+        } catch (IllegalArgumentException e) {
+            s = null;
+        }
+        if (!Arrays.equals(s, target)) {
+            throw new IllegalArgumentException(op + ": source shape " + Shapes.str(src.shapeRef())
+                    + " does not broadcast to the target shape " + Shapes.str(target));
+        }
+    }
+
     static void addScaledInPlace(Tensor t, double alpha, Tensor x) {
         requireWritable("addScaledInPlace", t);
-        if (!Arrays.equals(Shapes.broadcast("addScaledInPlace", t.shapeRef(), x.shapeRef()), t.shapeRef())) {
-            throw new IllegalArgumentException("addScaledInPlace: shape " + Shapes.str(x.shapeRef())
-                    + " does not broadcast to the target shape " + Shapes.str(t.shapeRef()));
-        }
+        requireBroadcastsTo("addScaledInPlace", x, t.shapeRef());
         Tensor src = x.to(t.dtype());
         if (t.isContiguous() && src.isContiguous() && Arrays.equals(src.shapeRef(), t.shapeRef())) {
-            if (t.dtype() == DType.F32) Kernels.active().axpy(t.numel(), alpha, src.f32(), src.offset(), t.f32(), t.offset());
-            else Kernels.active().axpy(t.numel(), alpha, src.f64(), src.offset(), t.f64(), t.offset());
+            // Aliasing is harmless here: element i of the target only reads element i of the source.
+            Rows.axpy(t.numel(), alpha, src.data(), src.offset(), t.data(), t.offset());
             t.storage.bumpVersion();
             return;
         }
@@ -167,34 +188,24 @@ final class Elementwise {
     }
 
     static void scaleInPlace(Tensor t, double s) {
+        requireWritable("mulInPlace", t);
+        if (t.isContiguous()) {
+            Rows.binary(BinaryOp.MUL, t.data(), t.offset(), 1, Rows.scalar(t.dtype(), s), 0, 0, t.data(), t.offset(),
+                    t.numel());
+            t.storage.bumpVersion();
+            return;
+        }
         copyFromInPlace(t, t.mul(s));
     }
 
     /** Writes {@code src} broadcast to t's shape into t's elements, whatever t's strides. */
     static void copyFromInPlace(Tensor t, Tensor src) {
         requireWritable("copyFromInPlace", t);
-        int[] shape = t.shapeRef();
-        if (!Arrays.equals(Shapes.broadcast("copyFromInPlace", shape, src.shapeRef()), shape)) {
-            throw new IllegalArgumentException("copyFromInPlace: source shape " + Shapes.str(src.shapeRef())
-                    + " does not broadcast to the target shape " + Shapes.str(shape));
-        }
-        Tensor s = src.to(t.dtype()).expand(shape).contiguous();
+        requireBroadcastsTo("copyFromInPlace", src, t.shapeRef());
+        Tensor s = src.to(t.dtype()).expand(t.shapeRef());
+        // A source that views the target's own storage could be overwritten before it is read.
         if (s.sharesStorageWith(t)) s = s.copy();
-        int n = t.numel();
-        int[] st = t.stridesRef();
-        int[] idx = new int[shape.length];
-        int o = t.offset();
-        for (int i = 0; i < n; i++) {
-            if (t.dtype() == DType.F32) t.f32()[o] = s.f32()[s.offset() + i];
-            else t.f64()[o] = s.f64()[s.offset() + i];
-            for (int ax = shape.length - 1; ax >= 0; ax--) {
-                idx[ax]++;
-                o += st[ax];
-                if (idx[ax] < shape[ax]) break;
-                o -= st[ax] * shape[ax];
-                idx[ax] = 0;
-            }
-        }
+        copyInto(s, t);
         t.storage.bumpVersion();
     }
 }

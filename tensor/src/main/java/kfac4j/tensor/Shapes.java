@@ -69,6 +69,37 @@ final class Shapes {
         return out;
     }
 
+    /**
+     * The same iteration space with fewer, longer axes: size-1 axes dropped and neighbours merged wherever every
+     * operand's strides allow it ({@code stride[i] == stride[i+1]·shape[i+1]}), so that the innermost loop runs as long
+     * as possible. Returns {@code {shape, strides of operand 0, strides of operand 1, ...}}, of rank at least 1.
+     */
+    static int[][] coalesce(int[] shape, int[]... strides) {
+        int ops = strides.length;
+        int[][] out = new int[ops + 1][shape.length];
+        int m = 0;
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] == 1) continue;
+            boolean merge = m > 0;
+            for (int k = 0; k < ops && merge; k++) merge = out[k + 1][m - 1] == strides[k][i] * shape[i];
+            if (merge) {
+                out[0][m - 1] *= shape[i];
+                for (int k = 0; k < ops; k++) out[k + 1][m - 1] = strides[k][i];
+            } else {
+                out[0][m] = shape[i];
+                for (int k = 0; k < ops; k++) out[k + 1][m] = strides[k][i];
+                m++;
+            }
+        }
+        if (m == 0) {
+            int[][] one = new int[ops + 1][1];
+            one[0][0] = 1;
+            return one;
+        }
+        for (int k = 0; k <= ops; k++) out[k] = Arrays.copyOf(out[k], m);
+        return out;
+    }
+
     static String str(int[] shape) {
         return Arrays.toString(shape);
     }

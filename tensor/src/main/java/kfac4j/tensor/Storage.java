@@ -23,6 +23,11 @@ final class Storage {
         return dtype == DType.F32 ? new Storage(new float[n]) : new Storage(new double[n]);
     }
 
+    /** The array itself, {@code float[]} or {@code double[]}. */
+    Object array() {
+        return f32 != null ? f32 : f64;
+    }
+
     int length() {
         return f32 != null ? f32.length : f64.length;
     }

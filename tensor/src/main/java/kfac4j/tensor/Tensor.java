@@ -33,7 +33,12 @@ public final class Tensor {
 
     /** A fresh contiguous tensor over a new zeroed array. */
     static Tensor allocate(DType dtype, int[] shape) {
-        Shapes.checkShape("allocate", shape);
+        return allocate("allocate", dtype, shape);
+    }
+
+    /** As {@link #allocate(DType, int[])}, naming the operation when the shape is invalid. */
+    static Tensor allocate(String op, DType dtype, int[] shape) {
+        Shapes.checkShape(op, shape);
         return new Tensor(dtype, shape.clone(), Shapes.contiguousStrides(shape), 0,
                 Storage.allocate(dtype, Shapes.numel(shape)));
     }
@@ -41,7 +46,7 @@ public final class Tensor {
     // ---------------------------------------------------------------- factories
 
     public static Tensor zeros(DType dtype, int... shape) {
-        return allocate(dtype, shape);
+        return allocate("zeros", dtype, shape);
     }
 
     public static Tensor ones(DType dtype, int... shape) {
@@ -49,7 +54,7 @@ public final class Tensor {
     }
 
     public static Tensor full(DType dtype, double value, int... shape) {
-        Tensor t = allocate(dtype, shape);
+        Tensor t = allocate("full", dtype, shape);
         if (dtype == DType.F32) Arrays.fill(t.storage.f32, (float) value);
         else Arrays.fill(t.storage.f64, value);
         return t;
@@ -63,8 +68,16 @@ public final class Tensor {
     /** Values {@code start, start+step, ...} below {@code end} (above it for a negative step), as NumPy's arange. */
     public static Tensor arange(DType dtype, double start, double end, double step) {
         if (step == 0 || !Double.isFinite(step)) throw new IllegalArgumentException("arange: step must be finite and non-zero, got " + step);
-        int n = (int) Math.max(0, Math.ceil((end - start) / step));
-        Tensor t = allocate(dtype, new int[]{n});
+        if (!Double.isFinite(start) || !Double.isFinite(end)) {
+            throw new IllegalArgumentException("arange: start and end must be finite, got " + start + " and " + end);
+        }
+        double count = Math.max(0, Math.ceil((end - start) / step));
+        if (count > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("arange: [" + start + ", " + end + ") with step " + step + " has "
+                    + (long) count + " values, more than a Java array can hold");
+        }
+        int n = (int) count;
+        Tensor t = allocate("arange", dtype, new int[]{n});
         for (int i = 0; i < n; i++) t.setFlat(i, start + i * step);
         return t;
     }
@@ -77,16 +90,19 @@ public final class Tensor {
     /** {@code steps} evenly spaced values from {@code start} to {@code end}, both included. */
     public static Tensor linspace(DType dtype, double start, double end, int steps) {
         if (steps < 0) throw new IllegalArgumentException("linspace: steps must be ≥ 0, got " + steps);
-        Tensor t = allocate(dtype, new int[]{steps});
+        Tensor t = allocate("linspace", dtype, new int[]{steps});
         for (int i = 0; i < steps; i++) {
             t.setFlat(i, steps == 1 ? start : start + (end - start) * i / (steps - 1));
         }
+        // Both ends exact, as NumPy: (end − start)·(steps−1)/(steps−1) need not round back to end − start.
+        if (steps > 1) t.setFlat(steps - 1, end);
         return t;
     }
 
     /** The n×n identity. */
     public static Tensor eye(DType dtype, int n) {
-        Tensor t = allocate(dtype, new int[]{n, n});
+        if (n < 0) throw new IllegalArgumentException("eye: size must be ≥ 0, got " + n);
+        Tensor t = allocate("eye", dtype, new int[]{n, n});
         for (int i = 0; i < n; i++) t.setFlat(i * n + i, 1.0);
         return t;
     }
@@ -194,8 +210,14 @@ public final class Tensor {
         return storage.f64;
     }
 
+    /** The storage array, {@code float[]} or {@code double[]}, for dtype-generic row operations ({@link Rows}). */
+    Object data() {
+        return storage.array();
+    }
+
     /** Whether the elements lie in row-major order without gaps (then offset..offset+numel covers them). */
     public boolean isContiguous() {
+        if (numel() == 0) return true;
         int s = 1;
         for (int i = shape.length - 1; i >= 0; i--) {
             if (shape[i] != 1 && strides[i] != s) return false;
@@ -424,15 +446,18 @@ public final class Tensor {
         }
         int[] s = target.clone();
         int lead = target.length - shape.length;
+        for (int i = 0; i < lead; i++) {
+            if (s[i] < 0) {
+                throw new IllegalArgumentException("expand: new leading axes need sizes ≥ 0, got " + s[i] + " in "
+                        + Arrays.toString(target) + " (shape " + Shapes.str(shape) + ")");
+            }
+        }
         for (int i = 0; i < shape.length; i++) {
             if (s[lead + i] == -1) s[lead + i] = shape[i];
-            if (shape[i] != s[lead + i] && shape[i] != 1) {
+            if (s[lead + i] < 0 || (shape[i] != s[lead + i] && shape[i] != 1)) {
                 throw new IllegalArgumentException("expand: cannot expand shape " + Shapes.str(shape) + " to "
                         + Arrays.toString(target));
             }
-        }
-        for (int i = 0; i < lead; i++) {
-            if (s[i] < 0) throw new IllegalArgumentException("expand: size -1 is not allowed for new leading axes in " + Arrays.toString(target));
         }
         return new Tensor(dtype, s, Shapes.broadcastStrides(shape, strides, s), offset, storage);
     }
@@ -470,6 +495,7 @@ public final class Tensor {
 
     /** Axes {@code start..end} (inclusive) merged into one. */
     public Tensor flatten(int startAxis, int endAxis) {
+        if (shape.length == 0) return reshape(1);
         int a = Shapes.axis("flatten", startAxis, shape.length), b = Shapes.axis("flatten", endAxis, shape.length);
         if (a > b) throw new IllegalArgumentException("flatten: start axis " + startAxis + " is after end axis " + endAxis);
         int[] s = new int[shape.length - (b - a)];
@@ -552,20 +578,34 @@ public final class Tensor {
         return Elementwise.where(condition, ifTrue, ifFalse);
     }
 
-    /** This tensor with {@code value} wherever the (broadcast) mask is non-zero. */
+    /** This tensor with {@code value} wherever the mask (broadcast to this tensor's shape) is non-zero. */
     public Tensor maskedFill(Tensor mask, double value) {
-        return Elementwise.where(mask, full(dtype, value), this);
+        int[] s;
+        try {
+            s = Shapes.broadcast("maskedFill", shape, mask.shapeRef());
+        } catch (IllegalArgumentException e) {
+            s = null;
+        }
+        if (!Arrays.equals(s, shape)) {
+            throw new IllegalArgumentException("maskedFill: mask of shape " + Shapes.str(mask.shapeRef())
+                    + " does not broadcast to the tensor's shape " + Shapes.str(shape));
+        }
+        return Elementwise.where(mask, scalar(dtype, value), this);
     }
 
-    /** Whether all elements agree within {@code |a - b| ≤ atol + rtol |b|} (shapes must broadcast to equal). */
+    /**
+     * Whether the shapes are equal and every pair of elements satisfies {@code |a − b| ≤ atol + rtol·|b|} (as
+     * NumPy's allclose, with equal infinities close and NaN close to nothing). Different shapes give false.
+     */
     public boolean allClose(Tensor other, double rtol, double atol) {
-        Tensor a = this.to(DType.F64), b = other.to(DType.F64);
-        int[] s = Shapes.broadcast("allClose", a.shape, b.shape);
-        if (!Arrays.equals(s, a.shape) || !Arrays.equals(s, b.shape)) return false;
-        double[] x = a.toDoubleArray(), y = b.toDoubleArray();
+        if (!Arrays.equals(shape, other.shape)) return false;
+        double[] x = toDoubleArray(), y = other.toDoubleArray();
         for (int i = 0; i < x.length; i++) {
-            if (Double.isNaN(x[i]) != Double.isNaN(y[i])) return false;
-            if (!(Math.abs(x[i] - y[i]) <= atol + rtol * Math.abs(y[i])) && x[i] != y[i]) return false;
+            if (Double.isInfinite(x[i]) || Double.isInfinite(y[i])) {
+                if (x[i] != y[i]) return false;
+            } else if (!(Math.abs(x[i] - y[i]) <= atol + rtol * Math.abs(y[i]))) {
+                return false;
+            }
         }
         return true;
     }
