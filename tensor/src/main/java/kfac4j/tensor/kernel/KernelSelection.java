@@ -10,6 +10,11 @@ final class KernelSelection {
     private KernelSelection() {
     }
 
+    /**
+     * The scalar reference for {@code scalar}; for the vector choices, the vector kernels when the incubator module
+     * {@code jdk.incubator.vector} is present, else the scalar reference. The width itself is read by
+     * {@link VectorWidth} from the same property.
+     */
     static Kernels choose(String wanted) {
         if (wanted.equals("scalar")) return ScalarKernels.INSTANCE;
         if (!wanted.startsWith("vector")) {
@@ -18,6 +23,20 @@ final class KernelSelection {
         }
         // The Vector API lives in an incubator module that may be absent; fall back to the scalar reference then.
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return ScalarKernels.INSTANCE;
-        return ScalarKernels.INSTANCE;
+        return loadVectorKernels();
+    }
+
+    /** Loaded by name, so that this class (and the tensor module) never links against the incubator module. */
+    private static Kernels loadVectorKernels() {
+        try {
+            return (Kernels) Class.forName(KernelSelection.class.getPackageName() + ".VectorKernels")
+                    .getDeclaredField("INSTANCE").get(null);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("kfac4j: cannot load the vector kernels", e);
+        } catch (ExceptionInInitializerError e) {
+            // VectorWidth rejects a malformed width; surface its message rather than the wrapper.
+            if (e.getCause() instanceof IllegalArgumentException iae) throw iae;
+            throw e;
+        }
     }
 }

@@ -21,7 +21,8 @@ public interface Kernels {
 
     /**
      * {@code y[yOff+i] = op(a[aOff+i*aStep], b[bOff+i*bStep])} for i in [0, n), where each step is 0 (a broadcast
-     * scalar) or 1. {@code y} may alias an input at the same offset.
+     * scalar) or 1. {@code y} may alias a step-1 input at the same offset; a step-0 input is read once and must not
+     * be overwritten.
      */
     void binary(BinaryOp op, float[] a, int aOff, int aStep, float[] b, int bOff, int bStep, float[] y, int yOff, int n);
 
@@ -52,7 +53,8 @@ public interface Kernels {
      * General matrix product {@code C = A·B} (or {@code C += A·B} when {@code accumulate}) with A of shape m×k and B
      * of shape k×n, each addressed through a row stride and a column stride, so transposed and strided views need no
      * copy. C is m×n with unit column stride and row stride {@code cRs}. C must not overlap A or B.
-     * The result must not depend on the number of threads.
+     * Each element is one chain of fused multiply-adds over p in increasing order (see {@link ScalarKernels}), so
+     * every implementation gives the same bits, on any number of threads.
      */
     void gemm(int m, int n, int k,
               float[] a, int aOff, int aRs, int aCs,

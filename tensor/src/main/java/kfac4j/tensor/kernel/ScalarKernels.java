@@ -95,6 +95,12 @@ public final class ScalarKernels implements Kernels {
         return s;
     }
 
+    /**
+     * The definition every GEMM kernel must reproduce bit for bit: each element of C is one chain of fused
+     * multiply-adds over p in increasing order, {@code c = fma(a[i][p], b[p][j], c)}, starting from 0 (or from C's old
+     * value when accumulating). One rounding per step, and no freedom in the order, so blocked and vectorised
+     * kernels can match it exactly.
+     */
     @Override
     public void gemm(int m, int n, int k, float[] a, int aOff, int aRs, int aCs, float[] b, int bOff, int bRs,
                      int bCs, float[] c, int cOff, int cRs, boolean accumulate) {
@@ -104,7 +110,7 @@ public final class ScalarKernels implements Kernels {
             for (int p = 0; p < k; p++) {
                 float aip = a[aOff + i * aRs + p * aCs];
                 int bp = bOff + p * bRs;
-                for (int j = 0; j < n; j++) c[ci + j] += aip * b[bp + j * bCs];
+                for (int j = 0; j < n; j++) c[ci + j] = Math.fma(aip, b[bp + j * bCs], c[ci + j]);
             }
         }
     }
@@ -118,7 +124,7 @@ public final class ScalarKernels implements Kernels {
             for (int p = 0; p < k; p++) {
                 double aip = a[aOff + i * aRs + p * aCs];
                 int bp = bOff + p * bRs;
-                for (int j = 0; j < n; j++) c[ci + j] += aip * b[bp + j * bCs];
+                for (int j = 0; j < n; j++) c[ci + j] = Math.fma(aip, b[bp + j * bCs], c[ci + j]);
             }
         }
     }

@@ -1,0 +1,483 @@
+package kfac4j.tensor.kernel;
+
+import java.util.Arrays;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * General matrix product {@code C = A·B} or {@code C += A·B} in F32 on the Vector API (DESIGN.md §2, "GEMM").
+ *
+ * <p><b>What is computed.</b> Every element of C is one chain of fused multiply-adds over p = 0, 1, …, k−1 in order,
+ * starting from 0 (or from the old C when accumulating): {@code c = fma(a[i][p], b[p][j], c)}. Blocking, packing, tile
+ * edges and threads only change which element is worked on when and by whom, never that chain. So the result is
+ * bit-identical to {@link ScalarKernels#gemm} (which runs the same chain one element at a time), whatever the vector
+ * width, the block sizes or the number of threads.
+ *
+ * <p><b>How.</b> The micro-kernel holds an MR × NR block of C in MR·NV vector registers (NR = NV vectors) and, for each
+ * p, broadcasts one element of A per row and multiply-adds it into the NV vectors of row p of B. Large products use the
+ * classic blocked scheme: B is packed in KC × NC blocks of NR-wide panels (one panel fits the L1 cache), A in MC × KC
+ * blocks of MR-tall panels (fits L2), so the micro-kernel reads both with unit stride; transposed and strided operands
+ * are only ever read in packing. The rows of C are split into a fixed number of parts that run on the
+ * {@link ComputePool}. Small products skip packing: the micro-kernel reads A through its strides and B in place.
+ */
+final class GemmF32 {
+    private static final VectorSpecies<Float> S = VectorWidth.F32;
+    private static final int L = S.length();
+
+    /** Rows of the micro-tile. */
+    static final int MR = 6;
+    /**
+     * Vectors across the micro-tile: MR·NV accumulators, NV rows of B and one broadcast must fit in the register file
+     * (6·4 + 4 + 1 = 29 of 32 registers with AVX-512; 6·2 + 2 + 1 = 15 of 16 with AVX2).
+     */
+    static final int NV = VectorWidth.REGISTERS >= 32 ? 4 : 2;
+    /** Columns of the micro-tile. */
+    static final int NR = NV * L;
+    /** Depth of a packed block: one KC × NR panel of B is 32 KiB, so it stays in the L1 cache while A streams past. */
+    static final int KC = Math.clamp(32 * 1024 / (NR * Float.BYTES), 64, 512);
+    /** Rows of a packed block of A: MC × KC values kept in the L2 cache. */
+    static final int MC = MR * Math.max(1, 512 * 1024 / (KC * Float.BYTES) / MR);
+    /** Columns of a packed block of B. */
+    static final int NC = NR * Math.max(1, 4096 / NR);
+    /** Products with fewer multiply-adds than this run on the calling thread (a fork costs more than it saves). */
+    static final long PARALLEL_MIN = 1L << 21;
+    /** Products with k ≤ KC and fewer multiply-adds than this skip packing. */
+    static final long DIRECT_MAX = 1L << 21;
+
+    private static final ThreadLocal<float[]> PACKED_A = new ThreadLocal<>();
+    private static final ThreadLocal<float[]> PACKED_B = new ThreadLocal<>();
+    private static final ThreadLocal<float[]> EDGE = new ThreadLocal<>();
+
+    private GemmF32() {
+    }
+
+    /** See {@link Kernels#gemm}: A is m×k at (aRs, aCs), B is k×n at (bRs, bCs), C is m×n with row stride cRs. */
+    static void gemm(int m, int n, int k, float[] a, int aOff, int aRs, int aCs, float[] b, int bOff, int bRs, int bCs,
+                     float[] c, int cOff, int cRs, boolean accumulate) {
+        if (m == 0 || n == 0) return;
+        if (k == 0) {
+            if (!accumulate) for (int i = 0; i < m; i++) Arrays.fill(c, cOff + i * cRs, cOff + i * cRs + n, 0f);
+            return;
+        }
+        long work = (long) m * n * k;
+        if (k <= KC && work < DIRECT_MAX) {
+            direct(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, cRs, accumulate);
+        } else {
+            blocked(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, cRs, accumulate,
+                    work >= PARALLEL_MIN ? ComputePool.parallelism() : 1);
+        }
+    }
+
+    // ------------------------------------------------------------------ small products: no packing
+
+    private static void direct(int m, int n, int k, float[] a, int aOff, int aRs, int aCs, float[] b, int bOff,
+                               int bRs, int bCs, float[] c, int cOff, int cRs, boolean load) {
+        float[] scratch = take(EDGE, (bCs == 1 ? 0 : k * n) + MR * k + k * L + MR * NR);
+        int bEnd = 0;
+        if (bCs != 1) {
+            // The micro-kernel loads rows of B as vectors, so a B without unit column stride is copied row-major once.
+            copyRowMajor(k, n, b, bOff, bRs, bCs, scratch, 0);
+            b = scratch;
+            bOff = 0;
+            bRs = n;
+            bEnd = k * n;
+        }
+        int aEdge = bEnd, bEdge = aEdge + MR * k, cEdge = bEdge + k * L;
+        int nFull = n - n % L;
+        int tail = n - nFull;
+        if (tail > 0) {
+            // The last partial vector of columns, zero-padded to one vector, shared by every row band.
+            for (int p = 0; p < k; p++) {
+                int d = bEdge + p * L;
+                System.arraycopy(b, bOff + p * bRs + nFull, scratch, d, tail);
+                Arrays.fill(scratch, d + tail, d + L, 0f);
+            }
+        }
+        for (int i0 = 0; i0 < m; i0 += MR) {
+            int rows = Math.min(MR, m - i0);
+            float[] as = a;
+            int ai = aOff + i0 * aRs, ars = aRs, acs = aCs;
+            if (rows < MR) {
+                // The last band has fewer than MR rows: copy them into an MR-row panel padded with zero rows.
+                packPanelA(rows, k, a, ai, aRs, aCs, scratch, aEdge);
+                as = scratch;
+                ai = aEdge;
+                ars = 1;
+                acs = MR;
+            }
+            int ci = cOff + i0 * cRs;
+            int j = 0;
+            for (; j + NR <= n; j += NR) {
+                tile(NV, rows, NR, k, as, ai, ars, acs, b, bOff + j, bRs, c, ci + j, cRs, load, scratch, cEdge);
+            }
+            for (int nv = NV / 2; nv >= 1; nv /= 2) {
+                if (j + nv * L <= nFull) {
+                    tile(nv, rows, nv * L, k, as, ai, ars, acs, b, bOff + j, bRs, c, ci + j, cRs, load, scratch, cEdge);
+                    j += nv * L;
+                }
+            }
+            if (tail > 0) tile(1, rows, tail, k, as, ai, ars, acs, scratch, bEdge, L, c, ci + nFull, cRs, load, scratch, cEdge);
+        }
+        give(EDGE, scratch);
+    }
+
+    /**
+     * One micro-tile of {@code rows} × {@code cols} valid entries. A full tile is computed in place in C; an edge tile
+     * in a zero-padded MR × nv·L copy at {@code tmp[t..]}, of which only the valid entries are written back.
+     */
+    private static void tile(int nv, int rows, int cols, int k, float[] a, int ai, int aRs, int aCs, float[] b, int bi,
+                             int ldb, float[] c, int ci, int cRs, boolean load, float[] tmp, int t) {
+        int w = nv * L;
+        if (rows == MR && cols == w) {
+            strided(nv, k, a, ai, aRs, aCs, b, bi, ldb, c, ci, cRs, load);
+            return;
+        }
+        if (load) copyTileIn(rows, cols, c, ci, cRs, tmp, t, w);
+        strided(nv, k, a, ai, aRs, aCs, b, bi, ldb, tmp, t, w, load);
+        copyTileOut(rows, cols, tmp, t, w, c, ci, cRs);
+    }
+
+    private static void strided(int nv, int k, float[] a, int ai, int aRs, int aCs, float[] b, int bi, int ldb,
+                                float[] c, int ci, int ldc, boolean load) {
+        if (nv == 4) strided4(k, a, ai, aRs, aCs, b, bi, ldb, c, ci, ldc, load);
+        else if (nv == 2) strided2(k, a, ai, aRs, aCs, b, bi, ldb, c, ci, ldc, load);
+        else strided1(k, a, ai, aRs, aCs, b, bi, ldb, c, ci, ldc, load);
+    }
+
+    // ------------------------------------------------------------------ large products: packed and blocked
+
+    private static void blocked(int m, int n, int k, float[] a, int aOff, int aRs, int aCs, float[] b, int bOff,
+                                int bRs, int bCs, float[] c, int cOff, int cRs, boolean accumulate, int threads) {
+        int ncMax = Math.min(NC, roundUp(n, NR));
+        float[] bp = take(PACKED_B, KC * ncMax);
+        int rowPanels = (m + MR - 1) / MR;
+        for (int jc = 0; jc < n; jc += NC) {
+            int nc = Math.min(NC, n - jc);
+            int panels = (nc + NR - 1) / NR;
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc), j0 = jc, p0 = pc;
+                boolean load = accumulate || pc > 0;
+                // Pack this block of B, its panels shared out over the threads.
+                int bParts = Math.min(threads, panels);
+                ComputePool.run(bParts, part -> {
+                    for (int q = part * panels / bParts, end = (part + 1) * panels / bParts; q < end; q++) {
+                        packPanelB(Math.min(NR, nc - q * NR), kc, b, bOff + p0 * bRs + (j0 + q * NR) * bCs, bRs, bCs,
+                                bp, q * NR * kc);
+                    }
+                });
+                // Multiply it with every row of A. Rows are split into parts; with too few rows, the panels are.
+                if (rowPanels >= 2 * threads || panels < threads) {
+                    int parts = Math.min(threads, rowPanels);
+                    ComputePool.run(parts, part -> {
+                        int r0 = part * rowPanels / parts * MR, r1 = Math.min(m, (part + 1) * rowPanels / parts * MR);
+                        macro(r0, r1, 0, panels, nc, kc, a, aOff + p0 * aCs, aRs, aCs, bp, c, cOff + j0, cRs, load);
+                    });
+                } else {
+                    ComputePool.run(threads, part -> {
+                        int q0 = part * panels / threads, q1 = (part + 1) * panels / threads;
+                        macro(0, m, q0, q1, nc, kc, a, aOff + p0 * aCs, aRs, aCs, bp, c, cOff + j0, cRs, load);
+                    });
+                }
+            }
+        }
+        give(PACKED_B, bp);
+    }
+
+    /** Rows [r0, r1) of C times panels [q0, q1) of the packed B block, A packed MC rows at a time. */
+    private static void macro(int r0, int r1, int q0, int q1, int nc, int kc, float[] a, int aOff, int aRs, int aCs,
+                              float[] bp, float[] c, int cOff, int cRs, boolean load) {
+        float[] ap = take(PACKED_A, MC * kc + MR * NR);
+        int edge = MC * kc;
+        for (int ic = r0; ic < r1; ic += MC) {
+            int mc = Math.min(MC, r1 - ic);
+            for (int ir = 0; ir < mc; ir += MR) {
+                packPanelA(Math.min(MR, mc - ir), kc, a, aOff + (ic + ir) * aRs, aRs, aCs, ap, ir * kc);
+            }
+            for (int q = q0; q < q1; q++) {
+                int cols = Math.min(NR, nc - q * NR), bi = q * NR * kc;
+                for (int ir = 0; ir < mc; ir += MR) {
+                    int rows = Math.min(MR, mc - ir), ci = cOff + (ic + ir) * cRs + q * NR;
+                    if (rows == MR && cols == NR) {
+                        packed(kc, ap, ir * kc, bp, bi, c, ci, cRs, load);
+                    } else {
+                        if (load) copyTileIn(rows, cols, c, ci, cRs, ap, edge, NR);
+                        packed(kc, ap, ir * kc, bp, bi, ap, edge, NR, load);
+                        copyTileOut(rows, cols, ap, edge, NR, c, ci, cRs);
+                    }
+                }
+            }
+        }
+        give(PACKED_A, ap);
+    }
+
+    private static void packed(int kc, float[] ap, int ai, float[] bp, int bi, float[] c, int ci, int ldc, boolean load) {
+        if (NV == 4) packed4(kc, ap, ai, bp, bi, c, ci, ldc, load);
+        else packed2(kc, ap, ai, bp, bi, c, ci, ldc, load);
+    }
+
+    // ------------------------------------------------------------------ packing
+
+    /** {@code rows} ≤ MR rows of A (k columns) into an MR-tall panel, column after column, padded with zero rows. */
+    private static void packPanelA(int rows, int k, float[] a, int src, int aRs, int aCs, float[] ap, int dst) {
+        if (rows == MR && aCs == 1) {
+            // Row-major A: six row streams.
+            int s1 = src + aRs, s2 = s1 + aRs, s3 = s2 + aRs, s4 = s3 + aRs, s5 = s4 + aRs;
+            for (int p = 0; p < k; p++, dst += MR) {
+                ap[dst] = a[src + p];
+                ap[dst + 1] = a[s1 + p];
+                ap[dst + 2] = a[s2 + p];
+                ap[dst + 3] = a[s3 + p];
+                ap[dst + 4] = a[s4 + p];
+                ap[dst + 5] = a[s5 + p];
+            }
+        } else if (rows == MR && aRs == 1) {
+            // Column-major A (a transposed view): each column's six values are adjacent.
+            for (int p = 0, s = src; p < k; p++, dst += MR, s += aCs) System.arraycopy(a, s, ap, dst, MR);
+        } else {
+            for (int p = 0; p < k; p++, dst += MR) {
+                int s = src + p * aCs;
+                for (int r = 0; r < rows; r++) ap[dst + r] = a[s + r * aRs];
+                for (int r = rows; r < MR; r++) ap[dst + r] = 0f;
+            }
+        }
+    }
+
+    /** {@code cols} ≤ NR columns of B (k rows) into an NR-wide panel, row after row, padded with zero columns. */
+    private static void packPanelB(int cols, int k, float[] b, int src, int bRs, int bCs, float[] bp, int dst) {
+        if (bCs == 1) {
+            for (int p = 0; p < k; p++) {
+                int d = dst + p * NR;
+                System.arraycopy(b, src + p * bRs, bp, d, cols);
+                if (cols < NR) Arrays.fill(bp, d + cols, d + NR, 0f);
+            }
+        } else if (bRs == 1) {
+            // Column-major B (a transposed view): read each column with unit stride.
+            for (int j = 0; j < cols; j++) {
+                int s = src + j * bCs;
+                for (int p = 0, d = dst + j; p < k; p++, d += NR) bp[d] = b[s + p];
+            }
+            if (cols < NR) for (int p = 0; p < k; p++) Arrays.fill(bp, dst + p * NR + cols, dst + (p + 1) * NR, 0f);
+        } else {
+            for (int p = 0; p < k; p++) {
+                int d = dst + p * NR, s = src + p * bRs;
+                for (int j = 0; j < cols; j++) bp[d + j] = b[s + j * bCs];
+                if (cols < NR) Arrays.fill(bp, d + cols, d + NR, 0f);
+            }
+        }
+    }
+
+    /** B (k×n, any strides) into {@code dst} row-major with row stride n, reading along B's unit-stride axis. */
+    private static void copyRowMajor(int k, int n, float[] b, int bOff, int bRs, int bCs, float[] dst, int d0) {
+        if (bRs == 1) {
+            for (int j = 0; j < n; j++) {
+                int s = bOff + j * bCs;
+                for (int p = 0, d = d0 + j; p < k; p++, d += n) dst[d] = b[s + p];
+            }
+        } else {
+            for (int p = 0; p < k; p++) {
+                int s = bOff + p * bRs, d = d0 + p * n;
+                for (int j = 0; j < n; j++) dst[d + j] = b[s + j * bCs];
+            }
+        }
+    }
+
+    private static void copyTileIn(int rows, int cols, float[] c, int ci, int cRs, float[] t, int ti, int w) {
+        Arrays.fill(t, ti, ti + MR * w, 0f);
+        for (int r = 0; r < rows; r++) System.arraycopy(c, ci + r * cRs, t, ti + r * w, cols);
+    }
+
+    private static void copyTileOut(int rows, int cols, float[] t, int ti, int w, float[] c, int ci, int cRs) {
+        for (int r = 0; r < rows; r++) System.arraycopy(t, ti + r * w, c, ci + r * cRs, cols);
+    }
+
+    private static int roundUp(int x, int step) {
+        return (x + step - 1) / step * step;
+    }
+
+    /**
+     * A scratch array of at least {@code size}, checked out of this thread's slot so that a nested product (a pool
+     * thread that picks up other work while it waits) gets its own array rather than sharing one.
+     */
+    private static float[] take(ThreadLocal<float[]> slot, int size) {
+        float[] x = slot.get();
+        if (x == null || x.length < size) return new float[size];
+        slot.set(null);
+        return x;
+    }
+
+    private static void give(ThreadLocal<float[]> slot, float[] x) {
+        slot.set(x);
+    }
+
+    // ------------------------------------------------------------------ micro-kernels
+    // c_rj = fma(a_rp, b_pj, c_rj) for p = 0..kc-1: one broadcast of A per row, NV vector loads of B per p.
+
+    /** 6×4V tile from packed panels: A as k columns of 6 (stride MR), B as k rows of NR. */
+    private static void packed4(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc, boolean load) {
+        FloatVector c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33, c40, c41, c42, c43, c50, c51, c52, c53;
+        if (load) {
+            c00 = FloatVector.fromArray(S, c, ci); c01 = FloatVector.fromArray(S, c, ci + L); c02 = FloatVector.fromArray(S, c, ci + 2 * L); c03 = FloatVector.fromArray(S, c, ci + 3 * L);
+            c10 = FloatVector.fromArray(S, c, ci + ldc); c11 = FloatVector.fromArray(S, c, ci + ldc + L); c12 = FloatVector.fromArray(S, c, ci + ldc + 2 * L); c13 = FloatVector.fromArray(S, c, ci + ldc + 3 * L);
+            c20 = FloatVector.fromArray(S, c, ci + 2 * ldc); c21 = FloatVector.fromArray(S, c, ci + 2 * ldc + L); c22 = FloatVector.fromArray(S, c, ci + 2 * ldc + 2 * L); c23 = FloatVector.fromArray(S, c, ci + 2 * ldc + 3 * L);
+            c30 = FloatVector.fromArray(S, c, ci + 3 * ldc); c31 = FloatVector.fromArray(S, c, ci + 3 * ldc + L); c32 = FloatVector.fromArray(S, c, ci + 3 * ldc + 2 * L); c33 = FloatVector.fromArray(S, c, ci + 3 * ldc + 3 * L);
+            c40 = FloatVector.fromArray(S, c, ci + 4 * ldc); c41 = FloatVector.fromArray(S, c, ci + 4 * ldc + L); c42 = FloatVector.fromArray(S, c, ci + 4 * ldc + 2 * L); c43 = FloatVector.fromArray(S, c, ci + 4 * ldc + 3 * L);
+            c50 = FloatVector.fromArray(S, c, ci + 5 * ldc); c51 = FloatVector.fromArray(S, c, ci + 5 * ldc + L); c52 = FloatVector.fromArray(S, c, ci + 5 * ldc + 2 * L); c53 = FloatVector.fromArray(S, c, ci + 5 * ldc + 3 * L);
+        } else {
+            FloatVector z = FloatVector.zero(S);
+            c00 = c01 = c02 = c03 = c10 = c11 = c12 = c13 = c20 = c21 = c22 = c23 = c30 = c31 = c32 = c33 = c40 = c41 = c42 = c43 = c50 = c51 = c52 = c53 = z;
+        }
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bi), b1 = FloatVector.fromArray(S, b, bi + L), b2 = FloatVector.fromArray(S, b, bi + 2 * L), b3 = FloatVector.fromArray(S, b, bi + 3 * L);
+            { FloatVector x = FloatVector.broadcast(S, a[ai]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03); }
+            { FloatVector x = FloatVector.broadcast(S, a[ai + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13); }
+            { FloatVector x = FloatVector.broadcast(S, a[ai + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23); }
+            { FloatVector x = FloatVector.broadcast(S, a[ai + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33); }
+            { FloatVector x = FloatVector.broadcast(S, a[ai + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42); c43 = x.fma(b3, c43); }
+            { FloatVector x = FloatVector.broadcast(S, a[ai + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52); c53 = x.fma(b3, c53); }
+            ai += MR;
+            bi += 4 * L;
+        }
+        c00.intoArray(c, ci); c01.intoArray(c, ci + L); c02.intoArray(c, ci + 2 * L); c03.intoArray(c, ci + 3 * L);
+        c10.intoArray(c, ci + ldc); c11.intoArray(c, ci + ldc + L); c12.intoArray(c, ci + ldc + 2 * L); c13.intoArray(c, ci + ldc + 3 * L);
+        c20.intoArray(c, ci + 2 * ldc); c21.intoArray(c, ci + 2 * ldc + L); c22.intoArray(c, ci + 2 * ldc + 2 * L); c23.intoArray(c, ci + 2 * ldc + 3 * L);
+        c30.intoArray(c, ci + 3 * ldc); c31.intoArray(c, ci + 3 * ldc + L); c32.intoArray(c, ci + 3 * ldc + 2 * L); c33.intoArray(c, ci + 3 * ldc + 3 * L);
+        c40.intoArray(c, ci + 4 * ldc); c41.intoArray(c, ci + 4 * ldc + L); c42.intoArray(c, ci + 4 * ldc + 2 * L); c43.intoArray(c, ci + 4 * ldc + 3 * L);
+        c50.intoArray(c, ci + 5 * ldc); c51.intoArray(c, ci + 5 * ldc + L); c52.intoArray(c, ci + 5 * ldc + 2 * L); c53.intoArray(c, ci + 5 * ldc + 3 * L);
+    }
+
+    /** 6×2V tile from packed panels: A as k columns of 6 (stride MR), B as k rows of NR. */
+    private static void packed2(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc, boolean load) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        if (load) {
+            c00 = FloatVector.fromArray(S, c, ci); c01 = FloatVector.fromArray(S, c, ci + L);
+            c10 = FloatVector.fromArray(S, c, ci + ldc); c11 = FloatVector.fromArray(S, c, ci + ldc + L);
+            c20 = FloatVector.fromArray(S, c, ci + 2 * ldc); c21 = FloatVector.fromArray(S, c, ci + 2 * ldc + L);
+            c30 = FloatVector.fromArray(S, c, ci + 3 * ldc); c31 = FloatVector.fromArray(S, c, ci + 3 * ldc + L);
+            c40 = FloatVector.fromArray(S, c, ci + 4 * ldc); c41 = FloatVector.fromArray(S, c, ci + 4 * ldc + L);
+            c50 = FloatVector.fromArray(S, c, ci + 5 * ldc); c51 = FloatVector.fromArray(S, c, ci + 5 * ldc + L);
+        } else {
+            FloatVector z = FloatVector.zero(S);
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = z;
+        }
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bi), b1 = FloatVector.fromArray(S, b, bi + L);
+            { FloatVector x = FloatVector.broadcast(S, a[ai]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); }
+            { FloatVector x = FloatVector.broadcast(S, a[ai + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); }
+            { FloatVector x = FloatVector.broadcast(S, a[ai + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); }
+            { FloatVector x = FloatVector.broadcast(S, a[ai + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); }
+            { FloatVector x = FloatVector.broadcast(S, a[ai + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); }
+            { FloatVector x = FloatVector.broadcast(S, a[ai + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); }
+            ai += MR;
+            bi += 2 * L;
+        }
+        c00.intoArray(c, ci); c01.intoArray(c, ci + L);
+        c10.intoArray(c, ci + ldc); c11.intoArray(c, ci + ldc + L);
+        c20.intoArray(c, ci + 2 * ldc); c21.intoArray(c, ci + 2 * ldc + L);
+        c30.intoArray(c, ci + 3 * ldc); c31.intoArray(c, ci + 3 * ldc + L);
+        c40.intoArray(c, ci + 4 * ldc); c41.intoArray(c, ci + 4 * ldc + L);
+        c50.intoArray(c, ci + 5 * ldc); c51.intoArray(c, ci + 5 * ldc + L);
+    }
+
+    /** 6×4V tile reading A through its strides and B rows of unit column stride, in place. */
+    private static void strided4(int kc, float[] a, int ai, int aRs, int aCs, float[] b, int bi, int ldb, float[] c, int ci, int ldc, boolean load) {
+        FloatVector c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33, c40, c41, c42, c43, c50, c51, c52, c53;
+        if (load) {
+            c00 = FloatVector.fromArray(S, c, ci); c01 = FloatVector.fromArray(S, c, ci + L); c02 = FloatVector.fromArray(S, c, ci + 2 * L); c03 = FloatVector.fromArray(S, c, ci + 3 * L);
+            c10 = FloatVector.fromArray(S, c, ci + ldc); c11 = FloatVector.fromArray(S, c, ci + ldc + L); c12 = FloatVector.fromArray(S, c, ci + ldc + 2 * L); c13 = FloatVector.fromArray(S, c, ci + ldc + 3 * L);
+            c20 = FloatVector.fromArray(S, c, ci + 2 * ldc); c21 = FloatVector.fromArray(S, c, ci + 2 * ldc + L); c22 = FloatVector.fromArray(S, c, ci + 2 * ldc + 2 * L); c23 = FloatVector.fromArray(S, c, ci + 2 * ldc + 3 * L);
+            c30 = FloatVector.fromArray(S, c, ci + 3 * ldc); c31 = FloatVector.fromArray(S, c, ci + 3 * ldc + L); c32 = FloatVector.fromArray(S, c, ci + 3 * ldc + 2 * L); c33 = FloatVector.fromArray(S, c, ci + 3 * ldc + 3 * L);
+            c40 = FloatVector.fromArray(S, c, ci + 4 * ldc); c41 = FloatVector.fromArray(S, c, ci + 4 * ldc + L); c42 = FloatVector.fromArray(S, c, ci + 4 * ldc + 2 * L); c43 = FloatVector.fromArray(S, c, ci + 4 * ldc + 3 * L);
+            c50 = FloatVector.fromArray(S, c, ci + 5 * ldc); c51 = FloatVector.fromArray(S, c, ci + 5 * ldc + L); c52 = FloatVector.fromArray(S, c, ci + 5 * ldc + 2 * L); c53 = FloatVector.fromArray(S, c, ci + 5 * ldc + 3 * L);
+        } else {
+            FloatVector z = FloatVector.zero(S);
+            c00 = c01 = c02 = c03 = c10 = c11 = c12 = c13 = c20 = c21 = c22 = c23 = c30 = c31 = c32 = c33 = c40 = c41 = c42 = c43 = c50 = c51 = c52 = c53 = z;
+        }
+        int a1 = aRs, a2 = 2 * aRs, a3 = 3 * aRs, a4 = 4 * aRs, a5 = 5 * aRs;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bi), b1 = FloatVector.fromArray(S, b, bi + L), b2 = FloatVector.fromArray(S, b, bi + 2 * L), b3 = FloatVector.fromArray(S, b, bi + 3 * L);
+            { FloatVector x = FloatVector.broadcast(S, a[ai]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03); }
+            { FloatVector x = FloatVector.broadcast(S, a[ai + a1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13); }
+            { FloatVector x = FloatVector.broadcast(S, a[ai + a2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23); }
+            { FloatVector x = FloatVector.broadcast(S, a[ai + a3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33); }
+            { FloatVector x = FloatVector.broadcast(S, a[ai + a4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42); c43 = x.fma(b3, c43); }
+            { FloatVector x = FloatVector.broadcast(S, a[ai + a5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52); c53 = x.fma(b3, c53); }
+            ai += aCs;
+            bi += ldb;
+        }
+        c00.intoArray(c, ci); c01.intoArray(c, ci + L); c02.intoArray(c, ci + 2 * L); c03.intoArray(c, ci + 3 * L);
+        c10.intoArray(c, ci + ldc); c11.intoArray(c, ci + ldc + L); c12.intoArray(c, ci + ldc + 2 * L); c13.intoArray(c, ci + ldc + 3 * L);
+        c20.intoArray(c, ci + 2 * ldc); c21.intoArray(c, ci + 2 * ldc + L); c22.intoArray(c, ci + 2 * ldc + 2 * L); c23.intoArray(c, ci + 2 * ldc + 3 * L);
+        c30.intoArray(c, ci + 3 * ldc); c31.intoArray(c, ci + 3 * ldc + L); c32.intoArray(c, ci + 3 * ldc + 2 * L); c33.intoArray(c, ci + 3 * ldc + 3 * L);
+        c40.intoArray(c, ci + 4 * ldc); c41.intoArray(c, ci + 4 * ldc + L); c42.intoArray(c, ci + 4 * ldc + 2 * L); c43.intoArray(c, ci + 4 * ldc + 3 * L);
+        c50.intoArray(c, ci + 5 * ldc); c51.intoArray(c, ci + 5 * ldc + L); c52.intoArray(c, ci + 5 * ldc + 2 * L); c53.intoArray(c, ci + 5 * ldc + 3 * L);
+    }
+
+    /** 6×2V tile reading A through its strides and B rows of unit column stride, in place. */
+    private static void strided2(int kc, float[] a, int ai, int aRs, int aCs, float[] b, int bi, int ldb, float[] c, int ci, int ldc, boolean load) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        if (load) {
+            c00 = FloatVector.fromArray(S, c, ci); c01 = FloatVector.fromArray(S, c, ci + L);
+            c10 = FloatVector.fromArray(S, c, ci + ldc); c11 = FloatVector.fromArray(S, c, ci + ldc + L);
+            c20 = FloatVector.fromArray(S, c, ci + 2 * ldc); c21 = FloatVector.fromArray(S, c, ci + 2 * ldc + L);
+            c30 = FloatVector.fromArray(S, c, ci + 3 * ldc); c31 = FloatVector.fromArray(S, c, ci + 3 * ldc + L);
+            c40 = FloatVector.fromArray(S, c, ci + 4 * ldc); c41 = FloatVector.fromArray(S, c, ci + 4 * ldc + L);
+            c50 = FloatVector.fromArray(S, c, ci + 5 * ldc); c51 = FloatVector.fromArray(S, c, ci + 5 * ldc + L);
+        } else {
+            FloatVector z = FloatVector.zero(S);
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = z;
+        }
+        int a1 = aRs, a2 = 2 * aRs, a3 = 3 * aRs, a4 = 4 * aRs, a5 = 5 * aRs;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bi), b1 = FloatVector.fromArray(S, b, bi + L);
+            { FloatVector x = FloatVector.broadcast(S, a[ai]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); }
+            { FloatVector x = FloatVector.broadcast(S, a[ai + a1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); }
+            { FloatVector x = FloatVector.broadcast(S, a[ai + a2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); }
+            { FloatVector x = FloatVector.broadcast(S, a[ai + a3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); }
+            { FloatVector x = FloatVector.broadcast(S, a[ai + a4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); }
+            { FloatVector x = FloatVector.broadcast(S, a[ai + a5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); }
+            ai += aCs;
+            bi += ldb;
+        }
+        c00.intoArray(c, ci); c01.intoArray(c, ci + L);
+        c10.intoArray(c, ci + ldc); c11.intoArray(c, ci + ldc + L);
+        c20.intoArray(c, ci + 2 * ldc); c21.intoArray(c, ci + 2 * ldc + L);
+        c30.intoArray(c, ci + 3 * ldc); c31.intoArray(c, ci + 3 * ldc + L);
+        c40.intoArray(c, ci + 4 * ldc); c41.intoArray(c, ci + 4 * ldc + L);
+        c50.intoArray(c, ci + 5 * ldc); c51.intoArray(c, ci + 5 * ldc + L);
+    }
+
+    /** 6×1V tile reading A through its strides and B rows of unit column stride, in place. */
+    private static void strided1(int kc, float[] a, int ai, int aRs, int aCs, float[] b, int bi, int ldb, float[] c, int ci, int ldc, boolean load) {
+        FloatVector c00, c10, c20, c30, c40, c50;
+        if (load) {
+            c00 = FloatVector.fromArray(S, c, ci);
+            c10 = FloatVector.fromArray(S, c, ci + ldc);
+            c20 = FloatVector.fromArray(S, c, ci + 2 * ldc);
+            c30 = FloatVector.fromArray(S, c, ci + 3 * ldc);
+            c40 = FloatVector.fromArray(S, c, ci + 4 * ldc);
+            c50 = FloatVector.fromArray(S, c, ci + 5 * ldc);
+        } else {
+            FloatVector z = FloatVector.zero(S);
+            c00 = c10 = c20 = c30 = c40 = c50 = z;
+        }
+        int a1 = aRs, a2 = 2 * aRs, a3 = 3 * aRs, a4 = 4 * aRs, a5 = 5 * aRs;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            { FloatVector x = FloatVector.broadcast(S, a[ai]); c00 = x.fma(b0, c00); }
+            { FloatVector x = FloatVector.broadcast(S, a[ai + a1]); c10 = x.fma(b0, c10); }
+            { FloatVector x = FloatVector.broadcast(S, a[ai + a2]); c20 = x.fma(b0, c20); }
+            { FloatVector x = FloatVector.broadcast(S, a[ai + a3]); c30 = x.fma(b0, c30); }
+            { FloatVector x = FloatVector.broadcast(S, a[ai + a4]); c40 = x.fma(b0, c40); }
+            { FloatVector x = FloatVector.broadcast(S, a[ai + a5]); c50 = x.fma(b0, c50); }
+            ai += aCs;
+            bi += ldb;
+        }
+        c00.intoArray(c, ci);
+        c10.intoArray(c, ci + ldc);
+        c20.intoArray(c, ci + 2 * ldc);
+        c30.intoArray(c, ci + 3 * ldc);
+        c40.intoArray(c, ci + 4 * ldc);
+        c50.intoArray(c, ci + 5 * ldc);
+    }
+}

@@ -1,0 +1,520 @@
+package kfac4j.tensor.kernel;
+
+import java.util.Arrays;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The kernels on the JDK Vector API, at the width fixed by {@link VectorWidth}. Loops run whole vectors and hand the
+ * last partial vector to the scalar reference (a short scalar tail is cheaper than masked loads).
+ *
+ * <p>Agreement with {@link ScalarKernels}: bit-identical wherever the vector code performs the same IEEE operations in
+ * the same order (negation, abs, sqrt, square, reciprocal, relu, sign, the arithmetic and comparison binary ops, axpy,
+ * max, and GEMM, which runs the same fma chain per element). Transcendentals use the vector math library and may
+ * differ from {@link Math} by a few ulps; sums and dot products add in a different order. The tests state the bounds.
+ *
+ * <p>Loaded reflectively by {@link KernelSelection}, so nothing links against the incubator module unless it is there.
+ */
+final class VectorKernels implements Kernels {
+    static final VectorKernels INSTANCE = new VectorKernels();
+
+    private static final VectorSpecies<Float> F32 = VectorWidth.F32;
+    private static final VectorSpecies<Float> F32H = VectorWidth.F32_HALF;
+    private static final VectorSpecies<Double> F64 = VectorWidth.F64;
+    private static final int F32L = F32.length(), F64L = F64.length();
+
+    private VectorKernels() {
+    }
+
+    @Override
+    public String name() {
+        return VectorWidth.describe();
+    }
+
+    // ================================================================== F32
+
+    @Override
+    public void unary(UnaryOp op, float[] x, int xOff, float[] y, int yOff, int n) {
+        int up = F32.loopBound(n), i = 0;
+        switch (op) {
+            case NEG -> {
+                for (; i < up; i += F32L) FloatVector.fromArray(F32, x, xOff + i).neg().intoArray(y, yOff + i);
+            }
+            case ABS -> {
+                for (; i < up; i += F32L) FloatVector.fromArray(F32, x, xOff + i).abs().intoArray(y, yOff + i);
+            }
+            case SQRT -> {
+                for (; i < up; i += F32L) FloatVector.fromArray(F32, x, xOff + i).sqrt().intoArray(y, yOff + i);
+            }
+            case SQUARE -> {
+                for (; i < up; i += F32L) {
+                    FloatVector v = FloatVector.fromArray(F32, x, xOff + i);
+                    v.mul(v).intoArray(y, yOff + i);
+                }
+            }
+            case RECIPROCAL -> {
+                FloatVector one = FloatVector.broadcast(F32, 1f);
+                for (; i < up; i += F32L) one.div(FloatVector.fromArray(F32, x, xOff + i)).intoArray(y, yOff + i);
+            }
+            case RELU -> {
+                // x > 0 ? x : 0, so NaN and −0 give +0 exactly as the scalar definition.
+                FloatVector zero = FloatVector.zero(F32);
+                for (; i < up; i += F32L) {
+                    FloatVector v = FloatVector.fromArray(F32, x, xOff + i);
+                    zero.blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, yOff + i);
+                }
+            }
+            case SIGN -> {
+                // Math.signum: ±1 off zero, and ±0 and NaN passed through.
+                FloatVector one = FloatVector.broadcast(F32, 1f), minusOne = FloatVector.broadcast(F32, -1f);
+                for (; i < up; i += F32L) {
+                    FloatVector v = FloatVector.fromArray(F32, x, xOff + i);
+                    v.blend(one, v.compare(VectorOperators.GT, 0f)).blend(minusOne, v.compare(VectorOperators.LT, 0f))
+                            .intoArray(y, yOff + i);
+                }
+            }
+            case EXP -> {
+                if (VectorWidth.VECTOR_MATH) for (; i < up; i += F32L) {
+                    FloatVector.fromArray(F32, x, xOff + i).lanewise(VectorOperators.EXP).intoArray(y, yOff + i);
+                }
+            }
+            case LOG -> {
+                if (VectorWidth.VECTOR_MATH) for (; i < up; i += F32L) {
+                    FloatVector.fromArray(F32, x, xOff + i).lanewise(VectorOperators.LOG).intoArray(y, yOff + i);
+                }
+            }
+            case LOG1P -> {
+                if (VectorWidth.VECTOR_MATH) for (; i < up; i += F32L) {
+                    FloatVector.fromArray(F32, x, xOff + i).lanewise(VectorOperators.LOG1P).intoArray(y, yOff + i);
+                }
+            }
+            case TANH -> {
+                if (VectorWidth.VECTOR_MATH) for (; i < up; i += F32L) {
+                    FloatVector.fromArray(F32, x, xOff + i).lanewise(VectorOperators.TANH).intoArray(y, yOff + i);
+                }
+            }
+            case SIN -> {
+                if (VectorWidth.VECTOR_MATH) for (; i < up; i += F32L) {
+                    FloatVector.fromArray(F32, x, xOff + i).lanewise(VectorOperators.SIN).intoArray(y, yOff + i);
+                }
+            }
+            case COS -> {
+                if (VectorWidth.VECTOR_MATH) for (; i < up; i += F32L) {
+                    FloatVector.fromArray(F32, x, xOff + i).lanewise(VectorOperators.COS).intoArray(y, yOff + i);
+                }
+            }
+            case SIGMOID -> {
+                // The scalar definition's two branches, both from e = exp(−|x|) ≤ 1: 1/(1+e) for x ≥ 0, e/(1+e) below.
+                if (VectorWidth.VECTOR_MATH) {
+                    FloatVector one = FloatVector.broadcast(F32, 1f);
+                    for (; i < up; i += F32L) {
+                        FloatVector v = FloatVector.fromArray(F32, x, xOff + i);
+                        FloatVector e = v.abs().neg().lanewise(VectorOperators.EXP), d = one.add(e);
+                        one.div(d).blend(e.div(d), v.compare(VectorOperators.LT, 0f)).intoArray(y, yOff + i);
+                    }
+                }
+            }
+            case GELU_TANH -> {
+                // x/2 (1 + tanh(√(2/π)(x + 0.044715 x³))), grouped as the scalar definition.
+                if (VectorWidth.VECTOR_MATH) {
+                    float c = (float) UnaryOp.SQRT_2_OVER_PI;
+                    for (; i < up; i += F32L) {
+                        FloatVector v = FloatVector.fromArray(F32, x, xOff + i);
+                        FloatVector u = v.mul(0.044715f).mul(v).mul(v).add(v).mul(c);
+                        v.mul(0.5f).mul(u.lanewise(VectorOperators.TANH).add(1f)).intoArray(y, yOff + i);
+                    }
+                }
+            }
+            default -> {
+                // RSQRT (two float roundings would differ from the scalar's one), ERF, GELU_ERF: scalar below.
+            }
+        }
+        if (i < n) ScalarKernels.INSTANCE.unary(op, x, xOff + i, y, yOff + i, n - i);
+    }
+
+    @Override
+    public void binary(BinaryOp op, float[] a, int aOff, int aStep, float[] b, int bOff, int bStep, float[] y,
+                       int yOff, int n) {
+        if (n == 0) return;
+        if (aStep == 0 && bStep == 0) {
+            Arrays.fill(y, yOff, yOff + n, (float) op.apply(a[aOff], b[bOff]));
+            return;
+        }
+        int up = F32.loopBound(n), i = 0;
+        // A step-0 operand is broadcast once; ld() picks it or a fresh load (the test is loop-invariant, so hoisted).
+        FloatVector as = FloatVector.broadcast(F32, a[aOff]), bs = FloatVector.broadcast(F32, b[bOff]);
+        FloatVector zero = FloatVector.zero(F32), one = FloatVector.broadcast(F32, 1f);
+        switch (op) {
+            case ADD -> {
+                for (; i < up; i += F32L) ld(a, aOff, aStep, i, as).add(ld(b, bOff, bStep, i, bs)).intoArray(y, yOff + i);
+            }
+            case SUB -> {
+                for (; i < up; i += F32L) ld(a, aOff, aStep, i, as).sub(ld(b, bOff, bStep, i, bs)).intoArray(y, yOff + i);
+            }
+            case MUL -> {
+                for (; i < up; i += F32L) ld(a, aOff, aStep, i, as).mul(ld(b, bOff, bStep, i, bs)).intoArray(y, yOff + i);
+            }
+            case DIV -> {
+                for (; i < up; i += F32L) ld(a, aOff, aStep, i, as).div(ld(b, bOff, bStep, i, bs)).intoArray(y, yOff + i);
+            }
+            // Lanewise MIN and MAX are Math.min and Math.max: NaN wins, and −0 < +0, as BinaryOp defines them.
+            case MIN -> {
+                for (; i < up; i += F32L) ld(a, aOff, aStep, i, as).min(ld(b, bOff, bStep, i, bs)).intoArray(y, yOff + i);
+            }
+            case MAX -> {
+                for (; i < up; i += F32L) ld(a, aOff, aStep, i, as).max(ld(b, bOff, bStep, i, bs)).intoArray(y, yOff + i);
+            }
+            case EQ -> {
+                for (; i < up; i += F32L) {
+                    zero.blend(one, ld(a, aOff, aStep, i, as).compare(VectorOperators.EQ, ld(b, bOff, bStep, i, bs)))
+                            .intoArray(y, yOff + i);
+                }
+            }
+            case NE -> {
+                for (; i < up; i += F32L) {
+                    zero.blend(one, ld(a, aOff, aStep, i, as).compare(VectorOperators.NE, ld(b, bOff, bStep, i, bs)))
+                            .intoArray(y, yOff + i);
+                }
+            }
+            case LT -> {
+                for (; i < up; i += F32L) {
+                    zero.blend(one, ld(a, aOff, aStep, i, as).compare(VectorOperators.LT, ld(b, bOff, bStep, i, bs)))
+                            .intoArray(y, yOff + i);
+                }
+            }
+            case LE -> {
+                for (; i < up; i += F32L) {
+                    zero.blend(one, ld(a, aOff, aStep, i, as).compare(VectorOperators.LE, ld(b, bOff, bStep, i, bs)))
+                            .intoArray(y, yOff + i);
+                }
+            }
+            case GT -> {
+                for (; i < up; i += F32L) {
+                    zero.blend(one, ld(a, aOff, aStep, i, as).compare(VectorOperators.GT, ld(b, bOff, bStep, i, bs)))
+                            .intoArray(y, yOff + i);
+                }
+            }
+            case GE -> {
+                for (; i < up; i += F32L) {
+                    zero.blend(one, ld(a, aOff, aStep, i, as).compare(VectorOperators.GE, ld(b, bOff, bStep, i, bs)))
+                            .intoArray(y, yOff + i);
+                }
+            }
+            default -> {
+                // POW: scalar below.
+            }
+        }
+        if (i < n) ScalarKernels.INSTANCE.binary(op, a, aOff + i * aStep, aStep, b, bOff + i * bStep, bStep, y, yOff + i, n - i);
+    }
+
+    private static FloatVector ld(float[] a, int off, int step, int i, FloatVector broadcast) {
+        return step == 0 ? broadcast : FloatVector.fromArray(F32, a, off + i);
+    }
+
+    @Override
+    public void axpy(int n, double alpha, float[] x, int xOff, float[] y, int yOff) {
+        // y + a·x with a separate multiply and add (no fma), so it rounds exactly as the scalar definition.
+        float a = (float) alpha;
+        int up = F32.loopBound(n), i = 0;
+        for (; i < up; i += F32L) {
+            FloatVector.fromArray(F32, x, xOff + i).mul(a).add(FloatVector.fromArray(F32, y, yOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) y[yOff + i] += a * x[xOff + i];
+    }
+
+    @Override
+    public double sum(float[] x, int off, int n) {
+        // Half-width float loads widen to one double vector each; two accumulators hide the add latency.
+        int step = F32H.length(), up = n - n % (2 * step), i = 0;
+        DoubleVector s0 = DoubleVector.zero(F64), s1 = DoubleVector.zero(F64);
+        for (; i < up; i += 2 * step) {
+            s0 = s0.add(widen(x, off + i));
+            s1 = s1.add(widen(x, off + i + step));
+        }
+        double s = s0.add(s1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += x[off + i];
+        return s;
+    }
+
+    @Override
+    public double max(float[] x, int off, int n) {
+        int up = F32.loopBound(n), i = 0;
+        float m = Float.NEGATIVE_INFINITY;
+        if (up > 0) {
+            // Lanewise MAX propagates NaN, so a NaN anywhere makes the result NaN, as in the scalar definition.
+            FloatVector acc = FloatVector.fromArray(F32, x, off);
+            for (i = F32L; i < up; i += F32L) acc = acc.max(FloatVector.fromArray(F32, x, off + i));
+            m = acc.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < n; i++) m = Math.max(m, x[off + i]);
+        return m;
+    }
+
+    @Override
+    public double dot(float[] x, int xOff, float[] y, int yOff, int n) {
+        // Products of two widened floats are exact in double, so fma here rounds once, like the scalar's add.
+        int step = F32H.length(), up = n - n % (2 * step), i = 0;
+        DoubleVector s0 = DoubleVector.zero(F64), s1 = DoubleVector.zero(F64);
+        for (; i < up; i += 2 * step) {
+            s0 = widen(x, xOff + i).fma(widen(y, yOff + i), s0);
+            s1 = widen(x, xOff + i + step).fma(widen(y, yOff + i + step), s1);
+        }
+        double s = s0.add(s1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += (double) x[xOff + i] * y[yOff + i];
+        return s;
+    }
+
+    /** F64.length() floats from x[i..], widened to one double vector. */
+    private static DoubleVector widen(float[] x, int i) {
+        return (DoubleVector) FloatVector.fromArray(F32H, x, i).convertShape(VectorOperators.F2D, F64, 0);
+    }
+
+    @Override
+    public void gemm(int m, int n, int k, float[] a, int aOff, int aRs, int aCs, float[] b, int bOff, int bRs,
+                     int bCs, float[] c, int cOff, int cRs, boolean accumulate) {
+        GemmF32.gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, cRs, accumulate);
+    }
+
+    // ================================================================== F64
+
+    @Override
+    public void unary(UnaryOp op, double[] x, int xOff, double[] y, int yOff, int n) {
+        int up = F64.loopBound(n), i = 0;
+        switch (op) {
+            case NEG -> {
+                for (; i < up; i += F64L) DoubleVector.fromArray(F64, x, xOff + i).neg().intoArray(y, yOff + i);
+            }
+            case ABS -> {
+                for (; i < up; i += F64L) DoubleVector.fromArray(F64, x, xOff + i).abs().intoArray(y, yOff + i);
+            }
+            case SQRT -> {
+                for (; i < up; i += F64L) DoubleVector.fromArray(F64, x, xOff + i).sqrt().intoArray(y, yOff + i);
+            }
+            case SQUARE -> {
+                for (; i < up; i += F64L) {
+                    DoubleVector v = DoubleVector.fromArray(F64, x, xOff + i);
+                    v.mul(v).intoArray(y, yOff + i);
+                }
+            }
+            case RECIPROCAL -> {
+                DoubleVector one = DoubleVector.broadcast(F64, 1.0);
+                for (; i < up; i += F64L) one.div(DoubleVector.fromArray(F64, x, xOff + i)).intoArray(y, yOff + i);
+            }
+            case RELU -> {
+                // x > 0 ? x : 0, so NaN and −0 give +0 exactly as the scalar definition.
+                DoubleVector zero = DoubleVector.zero(F64);
+                for (; i < up; i += F64L) {
+                    DoubleVector v = DoubleVector.fromArray(F64, x, xOff + i);
+                    zero.blend(v, v.compare(VectorOperators.GT, 0.0)).intoArray(y, yOff + i);
+                }
+            }
+            case SIGN -> {
+                // Math.signum: ±1 off zero, and ±0 and NaN passed through.
+                DoubleVector one = DoubleVector.broadcast(F64, 1.0), minusOne = DoubleVector.broadcast(F64, -1.0);
+                for (; i < up; i += F64L) {
+                    DoubleVector v = DoubleVector.fromArray(F64, x, xOff + i);
+                    v.blend(one, v.compare(VectorOperators.GT, 0.0)).blend(minusOne, v.compare(VectorOperators.LT, 0.0))
+                            .intoArray(y, yOff + i);
+                }
+            }
+            case EXP -> {
+                if (VectorWidth.VECTOR_MATH) for (; i < up; i += F64L) {
+                    DoubleVector.fromArray(F64, x, xOff + i).lanewise(VectorOperators.EXP).intoArray(y, yOff + i);
+                }
+            }
+            case LOG -> {
+                if (VectorWidth.VECTOR_MATH) for (; i < up; i += F64L) {
+                    DoubleVector.fromArray(F64, x, xOff + i).lanewise(VectorOperators.LOG).intoArray(y, yOff + i);
+                }
+            }
+            case LOG1P -> {
+                if (VectorWidth.VECTOR_MATH) for (; i < up; i += F64L) {
+                    DoubleVector.fromArray(F64, x, xOff + i).lanewise(VectorOperators.LOG1P).intoArray(y, yOff + i);
+                }
+            }
+            case TANH -> {
+                if (VectorWidth.VECTOR_MATH) for (; i < up; i += F64L) {
+                    DoubleVector.fromArray(F64, x, xOff + i).lanewise(VectorOperators.TANH).intoArray(y, yOff + i);
+                }
+            }
+            case SIN -> {
+                if (VectorWidth.VECTOR_MATH) for (; i < up; i += F64L) {
+                    DoubleVector.fromArray(F64, x, xOff + i).lanewise(VectorOperators.SIN).intoArray(y, yOff + i);
+                }
+            }
+            case COS -> {
+                if (VectorWidth.VECTOR_MATH) for (; i < up; i += F64L) {
+                    DoubleVector.fromArray(F64, x, xOff + i).lanewise(VectorOperators.COS).intoArray(y, yOff + i);
+                }
+            }
+            case SIGMOID -> {
+                // The scalar definition's two branches, both from e = exp(−|x|) ≤ 1: 1/(1+e) for x ≥ 0, e/(1+e) below.
+                if (VectorWidth.VECTOR_MATH) {
+                    DoubleVector one = DoubleVector.broadcast(F64, 1.0);
+                    for (; i < up; i += F64L) {
+                        DoubleVector v = DoubleVector.fromArray(F64, x, xOff + i);
+                        DoubleVector e = v.abs().neg().lanewise(VectorOperators.EXP), d = one.add(e);
+                        one.div(d).blend(e.div(d), v.compare(VectorOperators.LT, 0.0)).intoArray(y, yOff + i);
+                    }
+                }
+            }
+            case GELU_TANH -> {
+                // x/2 (1 + tanh(√(2/π)(x + 0.044715 x³))), grouped as the scalar definition.
+                if (VectorWidth.VECTOR_MATH) {
+                    double c = UnaryOp.SQRT_2_OVER_PI;
+                    for (; i < up; i += F64L) {
+                        DoubleVector v = DoubleVector.fromArray(F64, x, xOff + i);
+                        DoubleVector u = v.mul(0.044715).mul(v).mul(v).add(v).mul(c);
+                        v.mul(0.5).mul(u.lanewise(VectorOperators.TANH).add(1.0)).intoArray(y, yOff + i);
+                    }
+                }
+            }
+            case RSQRT -> {
+                DoubleVector one = DoubleVector.broadcast(F64, 1.0);
+                for (; i < up; i += F64L) one.div(DoubleVector.fromArray(F64, x, xOff + i).sqrt()).intoArray(y, yOff + i);
+            }
+            default -> {
+                // ERF, GELU_ERF: scalar below.
+            }
+        }
+        if (i < n) ScalarKernels.INSTANCE.unary(op, x, xOff + i, y, yOff + i, n - i);
+    }
+
+    @Override
+    public void binary(BinaryOp op, double[] a, int aOff, int aStep, double[] b, int bOff, int bStep, double[] y,
+                       int yOff, int n) {
+        if (n == 0) return;
+        if (aStep == 0 && bStep == 0) {
+            Arrays.fill(y, yOff, yOff + n, op.apply(a[aOff], b[bOff]));
+            return;
+        }
+        int up = F64.loopBound(n), i = 0;
+        // A step-0 operand is broadcast once; ld() picks it or a fresh load (the test is loop-invariant, so hoisted).
+        DoubleVector as = DoubleVector.broadcast(F64, a[aOff]), bs = DoubleVector.broadcast(F64, b[bOff]);
+        DoubleVector zero = DoubleVector.zero(F64), one = DoubleVector.broadcast(F64, 1.0);
+        switch (op) {
+            case ADD -> {
+                for (; i < up; i += F64L) ld(a, aOff, aStep, i, as).add(ld(b, bOff, bStep, i, bs)).intoArray(y, yOff + i);
+            }
+            case SUB -> {
+                for (; i < up; i += F64L) ld(a, aOff, aStep, i, as).sub(ld(b, bOff, bStep, i, bs)).intoArray(y, yOff + i);
+            }
+            case MUL -> {
+                for (; i < up; i += F64L) ld(a, aOff, aStep, i, as).mul(ld(b, bOff, bStep, i, bs)).intoArray(y, yOff + i);
+            }
+            case DIV -> {
+                for (; i < up; i += F64L) ld(a, aOff, aStep, i, as).div(ld(b, bOff, bStep, i, bs)).intoArray(y, yOff + i);
+            }
+            // Lanewise MIN and MAX are Math.min and Math.max: NaN wins, and −0 < +0, as BinaryOp defines them.
+            case MIN -> {
+                for (; i < up; i += F64L) ld(a, aOff, aStep, i, as).min(ld(b, bOff, bStep, i, bs)).intoArray(y, yOff + i);
+            }
+            case MAX -> {
+                for (; i < up; i += F64L) ld(a, aOff, aStep, i, as).max(ld(b, bOff, bStep, i, bs)).intoArray(y, yOff + i);
+            }
+            case EQ -> {
+                for (; i < up; i += F64L) {
+                    zero.blend(one, ld(a, aOff, aStep, i, as).compare(VectorOperators.EQ, ld(b, bOff, bStep, i, bs)))
+                            .intoArray(y, yOff + i);
+                }
+            }
+            case NE -> {
+                for (; i < up; i += F64L) {
+                    zero.blend(one, ld(a, aOff, aStep, i, as).compare(VectorOperators.NE, ld(b, bOff, bStep, i, bs)))
+                            .intoArray(y, yOff + i);
+                }
+            }
+            case LT -> {
+                for (; i < up; i += F64L) {
+                    zero.blend(one, ld(a, aOff, aStep, i, as).compare(VectorOperators.LT, ld(b, bOff, bStep, i, bs)))
+                            .intoArray(y, yOff + i);
+                }
+            }
+            case LE -> {
+                for (; i < up; i += F64L) {
+                    zero.blend(one, ld(a, aOff, aStep, i, as).compare(VectorOperators.LE, ld(b, bOff, bStep, i, bs)))
+                            .intoArray(y, yOff + i);
+                }
+            }
+            case GT -> {
+                for (; i < up; i += F64L) {
+                    zero.blend(one, ld(a, aOff, aStep, i, as).compare(VectorOperators.GT, ld(b, bOff, bStep, i, bs)))
+                            .intoArray(y, yOff + i);
+                }
+            }
+            case GE -> {
+                for (; i < up; i += F64L) {
+                    zero.blend(one, ld(a, aOff, aStep, i, as).compare(VectorOperators.GE, ld(b, bOff, bStep, i, bs)))
+                            .intoArray(y, yOff + i);
+                }
+            }
+            default -> {
+                // POW: scalar below.
+            }
+        }
+        if (i < n) ScalarKernels.INSTANCE.binary(op, a, aOff + i * aStep, aStep, b, bOff + i * bStep, bStep, y, yOff + i, n - i);
+    }
+
+    private static DoubleVector ld(double[] a, int off, int step, int i, DoubleVector broadcast) {
+        return step == 0 ? broadcast : DoubleVector.fromArray(F64, a, off + i);
+    }
+
+    @Override
+    public void axpy(int n, double alpha, double[] x, int xOff, double[] y, int yOff) {
+        // y + a·x with a separate multiply and add (no fma), so it rounds exactly as the scalar definition.
+        double a = alpha;
+        int up = F64.loopBound(n), i = 0;
+        for (; i < up; i += F64L) {
+            DoubleVector.fromArray(F64, x, xOff + i).mul(a).add(DoubleVector.fromArray(F64, y, yOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) y[yOff + i] += a * x[xOff + i];
+    }
+
+    @Override
+    public double sum(double[] x, int off, int n) {
+        int up = n - n % (2 * F64L), i = 0;
+        DoubleVector s0 = DoubleVector.zero(F64), s1 = DoubleVector.zero(F64);
+        for (; i < up; i += 2 * F64L) {
+            s0 = s0.add(DoubleVector.fromArray(F64, x, off + i));
+            s1 = s1.add(DoubleVector.fromArray(F64, x, off + i + F64L));
+        }
+        double s = s0.add(s1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += x[off + i];
+        return s;
+    }
+
+    @Override
+    public double max(double[] x, int off, int n) {
+        int up = F64.loopBound(n), i = 0;
+        double m = Double.NEGATIVE_INFINITY;
+        if (up > 0) {
+            DoubleVector acc = DoubleVector.fromArray(F64, x, off);
+            for (i = F64L; i < up; i += F64L) acc = acc.max(DoubleVector.fromArray(F64, x, off + i));
+            m = acc.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < n; i++) m = Math.max(m, x[off + i]);
+        return m;
+    }
+
+    @Override
+    public double dot(double[] x, int xOff, double[] y, int yOff, int n) {
+        int up = n - n % (2 * F64L), i = 0;
+        DoubleVector s0 = DoubleVector.zero(F64), s1 = DoubleVector.zero(F64);
+        for (; i < up; i += 2 * F64L) {
+            s0 = DoubleVector.fromArray(F64, x, xOff + i).fma(DoubleVector.fromArray(F64, y, yOff + i), s0);
+            s1 = DoubleVector.fromArray(F64, x, xOff + i + F64L).fma(DoubleVector.fromArray(F64, y, yOff + i + F64L), s1);
+        }
+        double s = s0.add(s1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += x[xOff + i] * y[yOff + i];
+        return s;
+    }
+
+    @Override
+    public void gemm(int m, int n, int k, double[] a, int aOff, int aRs, int aCs, double[] b, int bOff, int bRs,
+                     int bCs, double[] c, int cOff, int cRs, boolean accumulate) {
+        GemmF64.gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, cRs, accumulate);
+    }
+}
