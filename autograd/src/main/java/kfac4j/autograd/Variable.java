@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
+import kfac4j.tensor.ConvGeometry;
 import kfac4j.tensor.DType;
 import kfac4j.tensor.Tensor;
 
@@ -103,7 +104,9 @@ public final class Variable {
         backward(value.onesLike(), false);
     }
 
-    /** Backpropagates {@code seed} (the output's shape) and frees the graph. */
+    /**
+     * Backpropagates {@code seed} (the output's shape: the vector in the vector-Jacobian product) and frees the graph.
+     */
     public void backward(Tensor seed) {
         backward(seed, false);
     }
@@ -126,6 +129,10 @@ public final class Variable {
         if (hooks == null) hooks = new ArrayList<>();
         hooks.add(hook);
         return () -> hooks.remove(hook);
+    }
+
+    boolean hasHooks() {
+        return hooks != null && !hooks.isEmpty();
     }
 
     Variable runHooks(Variable g) {
@@ -235,6 +242,19 @@ public final class Variable {
         return Node.record("neg", value.neg(), in(this), (g, o, n) -> in(g.neg()));
     }
 
+    /** 1 / x; d = −1 / x² = −out². */
+    public Variable reciprocal() {
+        return Node.record("reciprocal", value.reciprocal(), in(this), (g, o, n) -> in(g.mul(o.square()).neg()));
+    }
+
+    /** x^y elementwise (broadcast); ∂x = y x^(y−1), ∂y = x^y log x (so x must be positive where y needs a gradient). */
+    public Variable pow(Variable exponent) {
+        Variable x = this, y = exponent;
+        return Node.record("pow", x.value.pow(y.value), in(x, y), (g, o, n) -> in(
+                n[0] ? g.mul(y).mul(x.pow(y.sub(c(Tensor.scalar(y.dtype(), 1))))).sumTo(x.value.shape()) : null,
+                n[1] ? g.mul(o).mul(x.log()).sumTo(y.value.shape()) : null));
+    }
+
     /** x^p for a constant p; d/dx = p x^(p−1). */
     public Variable pow(double p) {
         Variable x = this;
@@ -337,42 +357,79 @@ public final class Variable {
         return Node.record("cos", value.cos(), in(x), (g, o, n) -> in(g.mul(x.sin()).neg()));
     }
 
+    /**
+     * The larger of two (broadcast) values; where they tie, each gets half the gradient (as PyTorch, so the gradient
+     * is the average of the one-sided ones).
+     */
+    public Variable maximum(Variable b) {
+        return extremum("maximum", this, b, value.maximum(b.value), 1);
+    }
+
+    /** The smaller of two (broadcast) values; where they tie, each gets half the gradient (as PyTorch). */
+    public Variable minimum(Variable b) {
+        return extremum("minimum", this, b, value.minimum(b.value), -1);
+    }
+
+    /** maximum (sign 1) or minimum (sign −1): a's share of the gradient is [sign·(a − b) > 0] + ½[a = b]. */
+    private static Variable extremum(String op, Variable a, Variable b, Tensor out, int sign) {
+        return Node.record(op, out, in(a, b), (g, o, n) -> {
+            Tensor wins = sign > 0 ? a.value.gt(b.value) : a.value.lt(b.value);
+            Tensor share = wins.add(a.value.eq(b.value).mul(0.5));
+            return in(n[0] ? g.mul(c(share)).sumTo(a.value.shape()) : null,
+                    n[1] ? g.mul(c(share.rsub(1))).sumTo(b.value.shape()) : null);
+        });
+    }
+
+    /** Values clamped to [lo, hi]; the gradient passes where lo ≤ x ≤ hi, bounds included (as PyTorch). */
+    public Variable clamp(double lo, double hi) {
+        Variable x = this;
+        return Node.record("clamp", value.clamp(lo, hi), in(x),
+                (g, o, n) -> in(g.mul(c(x.value.ge(lo).mul(x.value.le(hi))))));
+    }
+
     /** Elements of {@code ifTrue} where the constant mask is non-zero, else of {@code ifFalse}; both broadcast. */
     public static Variable where(Tensor condition, Variable ifTrue, Variable ifFalse) {
         Tensor out = Tensor.where(condition, ifTrue.value, ifFalse.value);
         return Node.record("where", out, in(ifTrue, ifFalse), (g, o, n) -> {
-            Variable zero = c(g.value.zerosLike());
+            Variable zero = c(Tensor.scalar(g.dtype(), 0));
             return in(n[0] ? where(condition, g, zero).sumTo(ifTrue.value.shape()) : null,
                     n[1] ? where(condition, zero, g).sumTo(ifFalse.value.shape()) : null);
-        });
+        }, condition);
     }
 
     /** This variable with {@code fill} wherever the (broadcast) constant mask is non-zero; no gradient flows there. */
     public Variable maskedFill(Tensor mask, double fill) {
-        Tensor keep = mask.eq(0);
+        int[] shape = value.shape();
         return Node.record("maskedFill", value.maskedFill(mask, fill), in(this),
-                (g, o, n) -> in(g.mul(c(keep)).sumTo(value.shape())));
+                (g, o, n) -> in(where(mask, c(Tensor.scalar(g.dtype(), 0)), g).sumTo(shape)), mask);
     }
 
     // ---------------------------------------------------------------- reductions
 
     /** The shape of a reduction over {@code axes} with the reduced axes kept as size 1. */
-    private static int[] keptShape(int[] shape, int[] axes) {
+    private static int[] keptShape(String op, int[] shape, int[] axes) {
         int[] kept = shape.clone();
-        for (int a : axes) kept[Math.floorMod(a, shape.length)] = 1;
+        for (int a : axes) kept[axis(op, a, shape)] = 1;
         return kept;
     }
 
+    /** A possibly negative axis as an index into {@code shape}, or a clear error naming the operation. */
+    private static int axis(String op, int axis, int[] shape) {
+        if (axis < -shape.length || axis >= shape.length) {
+            throw new IndexOutOfBoundsException(op + ": axis " + axis + " is out of range for shape "
+                    + Arrays.toString(shape));
+        }
+        return axis < 0 ? axis + shape.length : axis;
+    }
+
     public Variable sum() {
-        int[] all = new int[value.rank()];
-        for (int i = 0; i < all.length; i++) all[i] = i;
-        return sum(all, false);
+        return sum(allAxes(), false);
     }
 
     /** Sum over axes; the backward broadcasts the gradient back over them. */
     public Variable sum(int[] axes, boolean keepDim) {
         int[] from = value.shape();
-        int[] kept = keptShape(from, axes);
+        int[] kept = keptShape("sum", from, axes);
         return Node.record("sum", value.sum(axes, keepDim), in(this), (g, o, n) -> in(g.reshape(kept).expand(from)));
     }
 
@@ -395,6 +452,81 @@ public final class Variable {
         return mean(new int[]{axis}, false);
     }
 
+    /** The largest element; ties share the gradient evenly (as PyTorch's {@code max()}). */
+    public Variable max() {
+        return max(allAxes(), false);
+    }
+
+    /**
+     * The largest element over axes (PyTorch's {@code amax}): the gradient goes to the maximal entries, split evenly
+     * where several tie.
+     */
+    public Variable max(int[] axes, boolean keepDim) {
+        return extremum("max", axes, keepDim, value.max(axes, keepDim));
+    }
+
+    /** The smallest element over axes (PyTorch's {@code amin}); ties share the gradient evenly. */
+    public Variable min(int[] axes, boolean keepDim) {
+        return extremum("min", axes, keepDim, value.min(axes, keepDim));
+    }
+
+    /** The smallest element; ties share the gradient evenly. */
+    public Variable min() {
+        return min(allAxes(), false);
+    }
+
+    private Variable extremum(String op, int[] axes, boolean keepDim, Tensor out) {
+        Variable x = this;
+        int[] from = value.shape();
+        int[] kept = keptShape(op, from, axes);
+        return Node.record(op, out, in(x), (g, o, n) -> {
+            Tensor hit = x.value.eq(o.value.reshape(kept));
+            Tensor share = hit.div(hit.sum(axes, true));
+            return in(g.reshape(kept).expand(from).mul(c(share)));
+        });
+    }
+
+    /**
+     * The largest element along one axis, as PyTorch's {@code torch.max(x, dim)}: the gradient goes to the single
+     * entry {@link Tensor#argmax} picks (the first maximal one), as in max pooling.
+     */
+    public Variable max(int axis, boolean keepDim) {
+        Variable x = this;
+        int[] from = value.shape();
+        int a = axis("max", axis, from);
+        Tensor out = value.max(new int[]{a}, keepDim);
+        int[] kept = keptShape("max", from, new int[]{a});
+        return Node.record("maxAlong", out, in(x), (g, o, n) -> {
+            int[] along = new int[from.length];
+            Arrays.fill(along, 1);
+            along[a] = from[a];
+            Tensor position = Tensor.arange(x.dtype(), from[a]).reshape(along);
+            Tensor first = position.eq(x.value.argmax(a, true));
+            return in(g.reshape(kept).expand(from).mul(c(first)));
+        });
+    }
+
+    /**
+     * Variance over axes, dividing by (count − correction) (0: population, 1: unbiased);
+     * d var = 2 (x − mean) / (count − correction).
+     */
+    public Variable var(int[] axes, boolean keepDim, int correction) {
+        Variable x = this;
+        int[] from = value.shape();
+        int[] kept = keptShape("var", from, axes);
+        long count = 1;
+        for (int ax : axes) count *= from[axis("var", ax, from)];
+        double scale = 2.0 / (count - correction);
+        return Node.record("var", value.var(axes, keepDim, correction), in(x), (g, o, n) ->
+                in(g.reshape(kept).expand(from).mul(x.sub(x.mean(axes, true)).mul(scale))));
+    }
+
+    private int[] allAxes() {
+        int[] all = new int[value.rank()];
+        for (int i = 0; i < all.length; i++) all[i] = i;
+        return all;
+    }
+
     /** Softmax along an axis; d = s ⊙ (g − Σ g ⊙ s). */
     public Variable softmax(int axis) {
         return Node.record("softmax", value.softmax(axis), in(this),
@@ -411,7 +543,7 @@ public final class Variable {
     public Variable logsumexp(int[] axes, boolean keepDim) {
         Variable x = this;
         int[] from = value.shape();
-        int[] kept = keptShape(from, axes);
+        int[] kept = keptShape("logsumexp", from, axes);
         return Node.record("logsumexp", value.logsumexp(axes, keepDim), in(x),
                 (g, o, n) -> in(g.reshape(kept).expand(from).mul(x.sub(o.reshape(kept)).exp())));
     }
@@ -439,6 +571,24 @@ public final class Variable {
         return transpose(-2, -1);
     }
 
+    /** This value in another dtype; the gradient is cast back. */
+    public Variable to(DType dtype) {
+        DType from = value.dtype();
+        if (dtype == from) return this;
+        return Node.record("to", value.to(dtype), in(this), (g, o, n) -> in(g.to(from)));
+    }
+
+    /** The same values laid out contiguously (a copy only when needed); the gradient passes through. */
+    public Variable contiguous() {
+        if (value.isContiguous()) return this;
+        return Node.record("contiguous", value.contiguous(), in(this), (g, o, n) -> in(g));
+    }
+
+    /** All size-1 axes removed. */
+    public Variable squeeze() {
+        return reshape(value.squeeze().shape());
+    }
+
     public Variable unsqueeze(int axis) {
         return reshape(value.unsqueeze(axis).shape());
     }
@@ -452,21 +602,38 @@ public final class Variable {
         return reshape(value.flatten(startAxis, endAxis).shape());
     }
 
-    /** {@code length} entries along an axis from {@code start}; the backward pads with zeros. */
+    /** {@code length} entries along an axis from {@code start}; the backward puts the gradient back among zeros. */
     public Variable narrow(int axis, int start, int length) {
-        int a = Math.floorMod(axis, value.rank());
-        int size = value.size(a);
-        return Node.record("narrow", value.narrow(a, start, length), in(this), (g, o, n) -> {
-            int[] before = new int[value.rank()], after = new int[value.rank()];
-            before[a] = start;
-            after[a] = size - start - length;
-            return in(g.pad(before, after));
-        });
+        return slice(axis, start, start + length, 1);
+    }
+
+    /**
+     * Entries {@code start, start+step, ...} below {@code end} along an axis (a view, as Python's {@code x[start:end:step]});
+     * the backward writes the gradient back into those entries of a zero tensor.
+     */
+    public Variable slice(int axis, int start, int end, int step) {
+        int[] from = value.shape();
+        int a = axis("slice", axis, from);
+        return Node.record("slice", value.slice(a, start, end, step), in(this),
+                (g, o, n) -> in(g.unslice(from, a, start, step)));
+    }
+
+    /** The adjoint of {@link #slice}: this tensor placed at entries start, start+step, ... of zeros of shape {@code full}. */
+    private Variable unslice(int[] full, int axis, int start, int step) {
+        Tensor out = Tensor.zeros(value.dtype(), full);
+        int end = start + (value.size(axis) - 1) * step + 1;
+        if (value.size(axis) > 0) out.slice(axis, start, end, step).copyFromInPlace(value);
+        return Node.record("unslice", out, in(this), (g, o, n) -> in(g.slice(axis, start, end, step)));
     }
 
     /** Zero padding: {@code before[i]}/{@code after[i]} entries on each side of axis i; the backward crops. */
     public Variable pad(int[] before, int[] after) {
-        Tensor out = value.pad(before, after, 0);
+        return pad(before, after, 0);
+    }
+
+    /** Constant padding with {@code fill}; the padded entries are constants, so the backward only crops. */
+    public Variable pad(int[] before, int[] after, double fill) {
+        Tensor out = value.pad(before, after, fill);
         return Node.record("pad", out, in(this), (g, o, n) -> {
             Variable r = g;
             for (int i = 0; i < before.length; i++) {
@@ -476,11 +643,147 @@ public final class Variable {
         });
     }
 
-    /** One entry along an axis, the axis removed. */
+    /** One entry along an axis (a negative index counts from the end), the axis removed. */
     public Variable select(int axis, int index) {
-        int a = Math.floorMod(axis, value.rank());
-        int k = Math.floorMod(index, value.size(a));
-        return narrow(a, k, 1).squeeze(a);
+        int[] from = value.shape();
+        Tensor out = value.select(axis, index);
+        int a = axis("select", axis, from);
+        int k = index < 0 ? index + from[a] : index;
+        return Node.record("select", out, in(this), (g, o, n) -> in(g.unsqueeze(a).unslice(from, a, k, 1)));
+    }
+
+    // ---------------------------------------------------------------- indexing, scatter, segments, joining
+
+    /**
+     * Entries {@code indices[i]} along an axis, in order, repeats allowed ({@code indexSelect(0, ids)} is an embedding
+     * lookup); the backward adds the gradient back at those positions (index_add).
+     */
+    public Variable indexSelect(int axis, int[] indices) {
+        int[] idx = indices.clone();
+        int[] from = value.shape();
+        Tensor out = value.indexSelect(axis, idx);
+        int a = axis("indexSelect", axis, from);
+        return Node.record("indexSelect", out, in(this),
+                (g, o, n) -> in(c(Tensor.zeros(g.dtype(), from)).indexAdd(a, idx, g)));
+    }
+
+    /**
+     * This tensor plus {@code source} added at positions {@code indices} along an axis; ∂self = g,
+     * ∂source = g.indexSelect(axis, indices).
+     */
+    public Variable indexAdd(int axis, int[] indices, Variable source) {
+        int[] idx = indices.clone();
+        Tensor out = value.indexAdd(axis, idx, source.value);
+        int a = axis("indexAdd", axis, value.shape());
+        return Node.record("indexAdd", out, in(this, source),
+                (g, o, n) -> in(n[0] ? g : null, n[1] ? g.indexSelect(a, idx) : null));
+    }
+
+    /**
+     * {@code out[i][j][k] = this[i][index[i][j][k]][k]} for axis 1, likewise for other axes (index holds integer
+     * values); the backward scatter-adds the gradient back.
+     */
+    public Variable gather(int axis, Tensor index) {
+        int[] from = value.shape();
+        Tensor out = value.gather(axis, index);
+        int a = axis("gather", axis, from);
+        return Node.record("gather", out, in(this),
+                (g, o, n) -> in(c(Tensor.zeros(g.dtype(), from)).scatterAdd(a, index, g)), index);
+    }
+
+    /** This tensor plus {@code src} added at positions {@code index} along an axis; ∂self = g, ∂src = g.gather(index). */
+    public Variable scatterAdd(int axis, Tensor index, Variable src) {
+        Tensor out = value.scatterAdd(axis, index, src.value);
+        int a = axis("scatterAdd", axis, value.shape());
+        return Node.record("scatterAdd", out, in(this, src),
+                (g, o, n) -> in(n[0] ? g : null, n[1] ? g.gather(a, index) : null), index);
+    }
+
+    /**
+     * Rows (axis 0) summed per segment, {@code out[s] = Σ_{i: ids[i]=s} this[i]} (a ragged batch of graphs pooled per
+     * graph); the backward hands each row its segment's gradient.
+     */
+    public Variable segmentSum(int[] segmentIds, int numSegments) {
+        int[] ids = segmentIds.clone();
+        Tensor out = value.segmentSum(ids, numSegments);
+        return Node.record("segmentSum", out, in(this), (g, o, n) -> in(g.indexSelect(0, ids)));
+    }
+
+    /** Rows averaged per segment (an empty segment gives zeros); row i gets its segment's gradient / its size. */
+    public Variable segmentMean(int[] segmentIds, int numSegments) {
+        int[] ids = segmentIds.clone();
+        Tensor out = value.segmentMean(ids, numSegments);
+        return Node.record("segmentMean", out, in(this), (g, o, n) -> {
+            double[] inverse = new double[numSegments];
+            for (int id : ids) inverse[id]++;
+            for (int s = 0; s < numSegments; s++) inverse[s] = inverse[s] == 0 ? 0 : 1 / inverse[s];
+            int[] column = new int[out.rank()];
+            Arrays.fill(column, 1);
+            column[0] = numSegments;
+            Tensor scale = Tensor.fromArray(inverse, column).to(g.dtype());
+            return in(g.mul(c(scale)).indexSelect(0, ids));
+        });
+    }
+
+    /** Variables joined along an existing axis; each part's gradient is its slice of the output's. */
+    public static Variable concat(int axis, Variable... joined) {
+        Variable[] parts = joined.clone();
+        Tensor[] values = new Tensor[parts.length];
+        for (int i = 0; i < parts.length; i++) values[i] = parts[i].value;
+        Tensor out = Tensor.concat(axis, values);
+        int a = axis("concat", axis, out.shape());
+        return Node.record("concat", out, parts, (g, o, n) -> {
+            Variable[] grads = new Variable[parts.length];
+            int start = 0;
+            for (int i = 0; i < parts.length; i++) {
+                int size = parts[i].value.size(a);
+                if (n[i]) grads[i] = g.narrow(a, start, size);
+                start += size;
+            }
+            return grads;
+        });
+    }
+
+    /** As {@link #concat(int, Variable...)}. */
+    public static Variable concat(int axis, List<Variable> parts) {
+        return concat(axis, parts.toArray(Variable[]::new));
+    }
+
+    /** Variables of one shape stacked along a new axis; part i's gradient is entry i of the output's. */
+    public static Variable stack(int axis, Variable... stacked) {
+        Variable[] parts = stacked.clone();
+        Tensor[] values = new Tensor[parts.length];
+        for (int i = 0; i < parts.length; i++) values[i] = parts[i].value;
+        Tensor out = Tensor.stack(axis, values);
+        int a = axis("stack", axis, out.shape());
+        return Node.record("stack", out, parts, (g, o, n) -> {
+            Variable[] grads = new Variable[parts.length];
+            for (int i = 0; i < parts.length; i++) if (n[i]) grads[i] = g.select(a, i);
+            return grads;
+        });
+    }
+
+    /** As {@link #stack(int, Variable...)}. */
+    public static Variable stack(int axis, List<Variable> parts) {
+        return stack(axis, parts.toArray(Variable[]::new));
+    }
+
+    // ---------------------------------------------------------------- convolution support
+
+    /**
+     * im2col: (N, C, H, W) to (N, C·kH·kW, L), one column per output position, rows ordered (c, kh, kw) as PyTorch's
+     * {@code unfold}; the backward is its adjoint, fold (col2im), which sums overlapping windows.
+     */
+    public Variable unfold(ConvGeometry geometry) {
+        Tensor out = value.unfold(geometry);
+        int h = value.size(-2), w = value.size(-1);
+        return Node.record("unfold", out, in(this), (g, o, n) -> in(g.fold(geometry, h, w)));
+    }
+
+    /** col2im: (N, C·kH·kW, L) summed back into (N, C, height, width); the backward is unfold. */
+    public Variable fold(ConvGeometry geometry, int height, int width) {
+        return Node.record("fold", value.fold(geometry, height, width), in(this),
+                (g, o, n) -> in(g.unfold(geometry)));
     }
 
     // ---------------------------------------------------------------- matmul
@@ -491,6 +794,7 @@ public final class Variable {
      */
     public Variable matmul(Variable b) {
         Variable a = this;
+        if (a.value.rank() == 1 && b.value.rank() == 1) return a.unsqueeze(0).matmul(b.unsqueeze(1)).reshape();
         if (a.value.rank() == 1) return a.unsqueeze(0).matmul(b).squeeze(-2);
         if (b.value.rank() == 1) return a.matmul(b.unsqueeze(1)).squeeze(-1);
         return Node.record("matmul", a.value.matmul(b.value), in(a, b), (g, o, n) -> in(
