@@ -1,5 +1,7 @@
 package kfac4j.tensor;
 
+import java.util.Arrays;
+
 import kfac4j.tensor.kernel.Kernels;
 
 /** NumPy matmul semantics on top of the strided GEMM kernel. */
@@ -24,7 +26,7 @@ final class MatMul {
             throw new IllegalArgumentException("matmul: inner dimensions differ: shapes " + Shapes.str(a.shapeRef())
                     + " and " + Shapes.str(b.shapeRef()) + " (" + k + " ≠ " + k2 + ")");
         }
-        int[] xb = java.util.Arrays.copyOf(xs, xs.length - 2), yb = java.util.Arrays.copyOf(ys, ys.length - 2);
+        int[] xb = Arrays.copyOf(xs, xs.length - 2), yb = Arrays.copyOf(ys, ys.length - 2);
         int[] batch;
         try {
             batch = Shapes.broadcast("matmul", xb, yb);
@@ -32,46 +34,60 @@ final class MatMul {
             throw new IllegalArgumentException("matmul: batch dimensions of shapes " + Shapes.str(a.shapeRef()) + " and "
                     + Shapes.str(b.shapeRef()) + " cannot be broadcast together");
         }
-        int[] outShape = new int[batch.length + 2];
-        System.arraycopy(batch, 0, outShape, 0, batch.length);
-        outShape[batch.length] = m;
-        outShape[batch.length + 1] = n;
+        int[] outShape = withMatrix(batch, m, n);
         Tensor out = Tensor.allocate(dtype, outShape);
-        int[] xFull = concat(batch, m, k), yFull = concat(batch, k, n);
-        Tensor xe = x.expand(xFull), ye = y.expand(yFull);
-        int[] xst = xe.stridesRef(), yst = ye.stridesRef();
-        int nb = Shapes.numel(batch);
-        int bl = batch.length;
-        int[] idx = new int[bl];
-        int xo = xe.offset(), yo = ye.offset();
-        Kernels kern = Kernels.active();
-        for (int t = 0; t < nb; t++) {
-            int co = t * m * n;
-            if (dtype == DType.F32) {
-                kern.gemm(m, n, k, xe.f32(), xo, xst[bl], xst[bl + 1], ye.f32(), yo, yst[bl], yst[bl + 1],
-                        out.f32(), co, n, false);
-            } else {
-                kern.gemm(m, n, k, xe.f64(), xo, xst[bl], xst[bl + 1], ye.f64(), yo, yst[bl], yst[bl + 1],
-                        out.f64(), co, n, false);
-            }
-            for (int ax = bl - 1; ax >= 0; ax--) {
-                idx[ax]++;
-                xo += xst[ax];
-                yo += yst[ax];
-                if (idx[ax] < batch[ax]) break;
-                xo -= xst[ax] * batch[ax];
-                yo -= yst[ax] * batch[ax];
-                idx[ax] = 0;
-            }
-        }
+        if (out.numel() > 0) multiply(x.expand(withMatrix(batch, m, k)), y.expand(withMatrix(batch, k, n)), out);
         if (aVec && bVec) return out.reshape(batch);
         if (aVec) return out.squeeze(-2);
         if (bVec) return out.squeeze(-1);
         return out;
     }
 
-    private static int[] concat(int[] batch, int r, int c) {
-        int[] s = java.util.Arrays.copyOf(batch, batch.length + 2);
+    /** out = x · y for operands already broadcast to (batch..., m, k) and (batch..., k, n); out contiguous. */
+    private static void multiply(Tensor x, Tensor y, Tensor out) {
+        int[] s = out.shapeRef();
+        int bl = s.length - 2, m = s[bl], n = s[bl + 1], k = x.shapeRef()[bl + 1];
+        int[] xst = x.stridesRef(), yst = y.stridesRef();
+        int nb = 1;
+        for (int i = 0; i < bl; i++) nb *= s[i];
+        boolean ySharedOverBatch = true;
+        for (int i = 0; i < bl; i++) ySharedOverBatch &= yst[i] == 0 || s[i] == 1;
+        if (nb > 1 && ySharedOverBatch) {
+            // One matrix on the right for every batch entry (a linear layer over tokens): when the rows of all batch
+            // entries lie at one stride, a single GEMM of nb·m rows replaces nb small ones.
+            int[] rows = Views.reshapeStrides(x.shapeRef(), xst, new int[]{nb * m, k});
+            if (rows != null) {
+                gemm(nb * m, n, k, x, x.offset(), rows[0], rows[1], y, y.offset(), yst[bl], yst[bl + 1], out, 0);
+                return;
+            }
+        }
+        int[] idx = new int[bl];
+        int xo = x.offset(), yo = y.offset();
+        for (int t = 0; t < nb; t++) {
+            gemm(m, n, k, x, xo, xst[bl], xst[bl + 1], y, yo, yst[bl], yst[bl + 1], out, t * m * n);
+            for (int ax = bl - 1; ax >= 0; ax--) {
+                xo += xst[ax];
+                yo += yst[ax];
+                if (++idx[ax] < s[ax]) break;
+                xo -= xst[ax] * s[ax];
+                yo -= yst[ax] * s[ax];
+                idx[ax] = 0;
+            }
+        }
+    }
+
+    private static void gemm(int m, int n, int k, Tensor x, int xo, int xRs, int xCs, Tensor y, int yo, int yRs,
+                             int yCs, Tensor out, int co) {
+        Kernels kern = Kernels.active();
+        if (out.dtype() == DType.F32) {
+            kern.gemm(m, n, k, x.f32(), xo, xRs, xCs, y.f32(), yo, yRs, yCs, out.f32(), co, n, false);
+        } else {
+            kern.gemm(m, n, k, x.f64(), xo, xRs, xCs, y.f64(), yo, yRs, yCs, out.f64(), co, n, false);
+        }
+    }
+
+    private static int[] withMatrix(int[] batch, int r, int c) {
+        int[] s = Arrays.copyOf(batch, batch.length + 2);
         s[batch.length] = r;
         s[batch.length + 1] = c;
         return s;

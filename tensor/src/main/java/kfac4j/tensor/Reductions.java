@@ -2,140 +2,268 @@ package kfac4j.tensor;
 
 import java.util.Arrays;
 
-import kfac4j.tensor.kernel.Kernels;
+import kfac4j.tensor.kernel.BinaryOp;
+import kfac4j.tensor.kernel.UnaryOp;
 
 /**
- * Reductions over any set of axes. The reduced axes are moved to the end and made contiguous, so every reduction
- * becomes "reduce each row of length r": one kernel call per output element, in a fixed order (so results do not
- * depend on threads).
+ * Reductions over any set of axes. The operand is viewed as a contiguous block {@code (outer, r, inner)} with the
+ * reduced axes in the middle, which needs no copy for a contiguous tensor whose reduced axes are adjacent (size-1 axes
+ * do not count) — the common cases: the last axes (a row per output element, reduced by a kernel) and the leading
+ * axes (a bias gradient summed over the batch: rows accumulated into the output). Reduced axes that are not adjacent
+ * are first permuted to the end and copied. Every output element is reduced in a fixed order, so results do not
+ * depend on the number of threads.
  */
 final class Reductions {
     private Reductions() {
     }
 
-    /** The operand rearranged as (outer, r) rows, and the output shape with and without kept dims. */
-    private record Plan(Tensor rows, int outer, int r, int[] outShape) {
+    /**
+     * A contiguous tensor read as (outer, r, inner): output element {@code (a, b)} reduces {@code data[a, ·, b]}, and
+     * sits at {@code a·inner + b} in the output.
+     */
+    private record Plan(Tensor data, int outer, int r, int inner, int[] outShape) {
+        Object array() {
+            return data.data();
+        }
+
+        /** Offset of {@code data[a, j, 0]}. */
+        int at(int a, int j) {
+            return data.offset() + (a * r + j) * inner;
+        }
     }
 
     private static Plan plan(String op, Tensor x, int[] axes, boolean keepDim) {
         int rank = x.rank();
+        int[] shape = x.shapeRef();
         boolean[] reduced = new boolean[rank];
         for (int a : axes) {
             int k = Shapes.axis(op, a, rank);
-            if (reduced[k]) throw new IllegalArgumentException(op + ": axis " + a + " appears twice in " + Arrays.toString(axes));
+            if (reduced[k]) {
+                throw new IllegalArgumentException(op + ": axis " + a + " appears twice in " + Arrays.toString(axes)
+                        + " (shape " + Shapes.str(shape) + ")");
+            }
             reduced[k] = true;
+        }
+        int kept = 0;
+        for (boolean b : reduced) if (!b) kept++;
+        int[] outShape = new int[keepDim ? rank : kept];
+        for (int i = 0, j = 0; i < rank; i++) {
+            if (keepDim) outShape[i] = reduced[i] ? 1 : shape[i];
+            else if (!reduced[i]) outShape[j++] = shape[i];
+        }
+        // The span of reduced axes of size ≠ 1; it is a block when no kept axis of size ≠ 1 lies inside it.
+        int first = -1, last = -1;
+        for (int i = 0; i < rank; i++) {
+            if (reduced[i] && shape[i] != 1) {
+                if (first < 0) first = i;
+                last = i;
+            }
+        }
+        boolean block = true;
+        for (int i = first + 1; i < last; i++) if (!reduced[i] && shape[i] != 1) block = false;
+        int r = 1;
+        for (int i = 0; i < rank; i++) if (reduced[i]) r *= shape[i];
+        if (block) {
+            int outer = 1, inner = 1;
+            if (first < 0) {
+                outer = x.numel();
+            } else {
+                for (int i = 0; i < first; i++) outer *= shape[i];
+                for (int i = last + 1; i < rank; i++) inner *= shape[i];
+            }
+            return new Plan(x.contiguous(), outer, r, inner, outShape);
         }
         int[] order = new int[rank];
         int j = 0;
         for (int i = 0; i < rank; i++) if (!reduced[i]) order[j++] = i;
-        int kept = j;
         for (int i = 0; i < rank; i++) if (reduced[i]) order[j++] = i;
-        int[] shape = x.shapeRef();
-        int outer = 1, r = 1;
+        int outer = 1;
         for (int i = 0; i < kept; i++) outer *= shape[order[i]];
-        for (int i = kept; i < rank; i++) r *= shape[order[i]];
-        Tensor rows = x.permute(order).contiguous();
-        int[] outShape;
-        if (keepDim) {
-            outShape = shape.clone();
-            for (int i = 0; i < rank; i++) if (reduced[i]) outShape[i] = 1;
-        } else {
-            outShape = new int[kept];
-            for (int i = 0; i < kept; i++) outShape[i] = shape[order[i]];
-        }
-        return new Plan(rows, outer, r, outShape);
+        return new Plan(x.permute(order).contiguous(), outer, r, 1, outShape);
     }
 
     static Tensor sum(Tensor x, int[] axes, boolean keepDim) {
-        Plan p = plan("sum", x, axes, keepDim);
+        return sum("sum", x, axes, keepDim);
+    }
+
+    private static Tensor sum(String op, Tensor x, int[] axes, boolean keepDim) {
+        Plan p = plan(op, x, axes, keepDim);
         Tensor out = Tensor.allocate(x.dtype(), p.outShape);
-        Kernels k = Kernels.active();
-        for (int i = 0; i < p.outer; i++) {
-            int o = p.rows.offset() + i * p.r;
-            out.setFlat(i, x.dtype() == DType.F32 ? k.sum(p.rows.f32(), o, p.r) : k.sum(p.rows.f64(), o, p.r));
+        Object d = p.array();
+        if (p.inner == 1) {
+            for (int a = 0; a < p.outer; a++) out.setFlat(a, Rows.sum(d, p.at(a, 0), p.r));
+            return out;
+        }
+        // Leading axes reduced: add whole rows, in double, in row order.
+        double[] acc = new double[p.inner];
+        for (int a = 0; a < p.outer; a++) {
+            Arrays.fill(acc, 0);
+            for (int j = 0; j < p.r; j++) Rows.accumulate(d, p.at(a, j), acc, p.inner);
+            for (int b = 0; b < p.inner; b++) out.setFlat(a * p.inner + b, acc[b]);
         }
         return out;
     }
 
     static Tensor mean(Tensor x, int[] axes, boolean keepDim) {
-        Plan p = plan("mean", x, axes, keepDim);
-        Tensor s = sum(x, axes, keepDim);
+        Tensor s = sum("mean", x, axes, keepDim);
+        if (s.numel() == 0) return s;
+        int r = x.numel() / s.numel();
         // Mean over an empty set is NaN, as in NumPy and PyTorch.
-        return s.mul(p.r == 0 ? Double.NaN : 1.0 / p.r);
+        return s.mulInPlace(r == 0 ? Double.NaN : 1.0 / r);
     }
 
+    /** Two passes per output element: the mean, then the squared deviations (stable, unlike E[x²] − E[x]²). */
     static Tensor var(Tensor x, int[] axes, boolean keepDim, int correction) {
+        if (correction < 0) throw new IllegalArgumentException("var: correction must be ≥ 0, got " + correction);
         Plan p = plan("var", x, axes, keepDim);
         Tensor out = Tensor.allocate(x.dtype(), p.outShape);
-        for (int i = 0; i < p.outer; i++) {
-            int o = p.rows.offset() + i * p.r;
-            // Two passes: the mean first, then the squared deviations (stable, unlike E[x²] − E[x]²).
-            double mean = 0;
-            for (int j = 0; j < p.r; j++) mean += p.rows.readFlatOffset(o + j);
-            mean /= p.r;
-            double ss = 0;
-            for (int j = 0; j < p.r; j++) {
-                double d = p.rows.readFlatOffset(o + j) - mean;
-                ss += d * d;
+        Object d = p.array();
+        double divisor = Math.max(0, p.r - correction);
+        if (p.inner == 1) {
+            double[] row = new double[p.r];
+            for (int a = 0; a < p.outer; a++) {
+                Rows.toDouble(d, p.at(a, 0), 1, row, p.r);
+                double mean = 0;
+                for (double v : row) mean += v;
+                mean /= p.r;
+                double ss = 0;
+                for (double v : row) ss += (v - mean) * (v - mean);
+                out.setFlat(a, ss / divisor);
             }
-            out.setFlat(i, ss / Math.max(0, p.r - correction));
+            return out;
+        }
+        double[] row = new double[p.inner], mean = new double[p.inner], ss = new double[p.inner];
+        for (int a = 0; a < p.outer; a++) {
+            Arrays.fill(mean, 0);
+            Arrays.fill(ss, 0);
+            for (int j = 0; j < p.r; j++) Rows.accumulate(d, p.at(a, j), mean, p.inner);
+            for (int b = 0; b < p.inner; b++) mean[b] /= p.r;
+            for (int j = 0; j < p.r; j++) {
+                Rows.toDouble(d, p.at(a, j), 1, row, p.inner);
+                for (int b = 0; b < p.inner; b++) ss[b] += (row[b] - mean[b]) * (row[b] - mean[b]);
+            }
+            for (int b = 0; b < p.inner; b++) out.setFlat(a * p.inner + b, ss[b] / divisor);
         }
         return out;
     }
 
     static Tensor max(Tensor x, int[] axes, boolean keepDim) {
-        Plan p = plan("max", x, axes, keepDim);
-        requireNonEmpty("max", x, p);
-        Tensor out = Tensor.allocate(x.dtype(), p.outShape);
-        Kernels k = Kernels.active();
-        for (int i = 0; i < p.outer; i++) {
-            int o = p.rows.offset() + i * p.r;
-            out.setFlat(i, x.dtype() == DType.F32 ? k.max(p.rows.f32(), o, p.r) : k.max(p.rows.f64(), o, p.r));
-        }
-        return out;
+        return extreme("max", x, axes, keepDim, true);
     }
 
     static Tensor min(Tensor x, int[] axes, boolean keepDim) {
-        return max(x.neg(), axes, keepDim).neg();
+        return extreme("min", x, axes, keepDim, false);
     }
 
-    static Tensor argmax(Tensor x, int axis, boolean keepDim) {
-        Plan p = plan("argmax", x, new int[]{axis}, keepDim);
-        requireNonEmpty("argmax", x, p);
+    /** Maximum or minimum; NaN wins, as in NumPy and PyTorch. */
+    private static Tensor extreme(String op, Tensor x, int[] axes, boolean keepDim, boolean max) {
+        Plan p = plan(op, x, axes, keepDim);
+        requireNonEmpty(op, x, axes, p);
         Tensor out = Tensor.allocate(x.dtype(), p.outShape);
-        for (int i = 0; i < p.outer; i++) {
-            int o = p.rows.offset() + i * p.r;
-            int best = 0;
-            double bv = p.rows.readFlatOffset(o);
-            for (int j = 1; j < p.r && !Double.isNaN(bv); j++) {
-                double v = p.rows.readFlatOffset(o + j);
-                if (v > bv || Double.isNaN(v)) {
-                    bv = v;
-                    best = j;
-                }
+        Object d = p.array();
+        if (p.inner == 1 && max) {
+            for (int a = 0; a < p.outer; a++) out.setFlat(a, Rows.max(d, p.at(a, 0), p.r));
+            return out;
+        }
+        int width = p.inner == 1 ? p.r : p.inner;
+        double[] row = new double[width], best = new double[p.inner];
+        for (int a = 0; a < p.outer; a++) {
+            if (p.inner == 1) {
+                Rows.toDouble(d, p.at(a, 0), 1, row, p.r);
+                double m = row[0];
+                for (int j = 1; j < p.r && m == m; j++) m = better(row[j], m, max) ? row[j] : m;
+                out.setFlat(a, m);
+                continue;
             }
-            out.setFlat(i, best);
+            Rows.toDouble(d, p.at(a, 0), 1, best, p.inner);
+            for (int j = 1; j < p.r; j++) {
+                Rows.toDouble(d, p.at(a, j), 1, row, p.inner);
+                for (int b = 0; b < p.inner; b++) if (better(row[b], best[b], max)) best[b] = row[b];
+            }
+            for (int b = 0; b < p.inner; b++) out.setFlat(a * p.inner + b, best[b]);
         }
         return out;
     }
 
+    /** Whether v replaces the current best: strictly better, or NaN (which then stays, since nothing beats it). */
+    private static boolean better(double v, double best, boolean max) {
+        if (best != best) return false;
+        return v != v || (max ? v > best : v < best);
+    }
+
+    /** Index of the first maximum along one axis (the first NaN, if any), as PyTorch's argmax. */
+    static Tensor argmax(Tensor x, int axis, boolean keepDim) {
+        Plan p = plan("argmax", x, new int[]{axis}, keepDim);
+        requireNonEmpty("argmax", x, new int[]{axis}, p);
+        Tensor out = Tensor.allocate(x.dtype(), p.outShape);
+        Object d = p.array();
+        if (p.inner == 1) {
+            double[] row = new double[p.r];
+            for (int a = 0; a < p.outer; a++) {
+                Rows.toDouble(d, p.at(a, 0), 1, row, p.r);
+                int k = 0;
+                for (int j = 1; j < p.r; j++) if (better(row[j], row[k], true)) k = j;
+                out.setFlat(a, k);
+            }
+            return out;
+        }
+        double[] row = new double[p.inner], best = new double[p.inner];
+        int[] index = new int[p.inner];
+        for (int a = 0; a < p.outer; a++) {
+            Rows.toDouble(d, p.at(a, 0), 1, best, p.inner);
+            Arrays.fill(index, 0);
+            for (int j = 1; j < p.r; j++) {
+                Rows.toDouble(d, p.at(a, j), 1, row, p.inner);
+                for (int b = 0; b < p.inner; b++) {
+                    if (better(row[b], best[b], true)) {
+                        best[b] = row[b];
+                        index[b] = j;
+                    }
+                }
+            }
+            for (int b = 0; b < p.inner; b++) out.setFlat(a * p.inner + b, index[b]);
+        }
+        return out;
+    }
+
+    /** log Σ exp(x) = m + log Σ exp(x − m) with m the maximum, so nothing overflows; −∞ for an empty set. */
     static Tensor logsumexp(Tensor x, int[] axes, boolean keepDim) {
         Plan p = plan("logsumexp", x, axes, keepDim);
         Tensor out = Tensor.allocate(x.dtype(), p.outShape);
-        for (int i = 0; i < p.outer; i++) {
-            out.setFlat(i, logSumExpRow(p.rows, p.rows.offset() + i * p.r, p.r));
+        Object d = p.array();
+        if (p.inner == 1) {
+            Object scratch = Rows.array(x.dtype(), p.r), m = Rows.scalar(x.dtype(), 0);
+            for (int a = 0; a < p.outer; a++) {
+                int o = p.at(a, 0);
+                double max = p.r == 0 ? Double.NEGATIVE_INFINITY : Rows.max(d, o, p.r);
+                if (Double.isInfinite(max)) {
+                    out.setFlat(a, max);
+                    continue;
+                }
+                Rows.setScalar(m, max);
+                Rows.binary(BinaryOp.SUB, d, o, 1, m, 0, 0, scratch, 0, p.r);
+                Rows.unary(UnaryOp.EXP, scratch, 0, scratch, 0, p.r);
+                out.setFlat(a, max + Math.log(Rows.sum(scratch, 0, p.r)));
+            }
+            return out;
+        }
+        double[] row = new double[p.inner], max = new double[p.inner], s = new double[p.inner];
+        for (int a = 0; a < p.outer; a++) {
+            Arrays.fill(max, Double.NEGATIVE_INFINITY);
+            Arrays.fill(s, 0);
+            for (int j = 0; j < p.r; j++) {
+                Rows.toDouble(d, p.at(a, j), 1, row, p.inner);
+                for (int b = 0; b < p.inner; b++) if (better(row[b], max[b], true)) max[b] = row[b];
+            }
+            for (int j = 0; j < p.r; j++) {
+                Rows.toDouble(d, p.at(a, j), 1, row, p.inner);
+                for (int b = 0; b < p.inner; b++) s[b] += Math.exp(row[b] - max[b]);
+            }
+            for (int b = 0; b < p.inner; b++) {
+                out.setFlat(a * p.inner + b, Double.isInfinite(max[b]) ? max[b] : max[b] + Math.log(s[b]));
+            }
         }
         return out;
-    }
-
-    /** log Σ exp over one contiguous row: m + log Σ exp(x − m) with m the maximum, so nothing overflows. */
-    private static double logSumExpRow(Tensor rows, int o, int r) {
-        double m = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < r; j++) m = Math.max(m, rows.readFlatOffset(o + j));
-        if (Double.isInfinite(m)) return m;
-        double s = 0;
-        for (int j = 0; j < r; j++) s += Math.exp(rows.readFlatOffset(o + j) - m);
-        return m + Math.log(s);
     }
 
     static Tensor softmax(Tensor x, int axis) {
@@ -146,27 +274,67 @@ final class Reductions {
         return normalised("logSoftmax", x, axis, true);
     }
 
-    /** softmax(x)_j = exp(x_j − m) / Σ exp(x − m); log-softmax = x_j − logsumexp(x). */
+    /**
+     * softmax(x)_j = exp(x_j − m) / Σ_k exp(x_k − m) and log-softmax(x)_j = x_j − m − log Σ_k exp(x_k − m), m the
+     * maximum: one exp per element, nothing overflows. Over the last axis each row is a handful of kernel calls on
+     * contiguous memory; over another axis the same is done with whole rows of the trailing axes at a time.
+     */
     private static Tensor normalised(String op, Tensor x, int axis, boolean log) {
-        int a = Shapes.axis(op, axis, x.rank());
-        Tensor moved = x.transpose(a, x.rank() - 1).contiguous();
-        int r = x.shapeRef()[a];
-        int outer = r == 0 ? 0 : moved.numel() / r;
-        Tensor out = Tensor.allocate(x.dtype(), moved.shapeRef());
-        for (int i = 0; i < outer; i++) {
-            int o = moved.offset() + i * r;
-            double lse = logSumExpRow(moved, o, r);
+        if (x.rank() == 0) throw new IllegalArgumentException(op + ": needs rank ≥ 1, got a 0-d tensor");
+        Plan p = plan(op, x, new int[]{axis}, true);
+        DType dt = x.dtype();
+        Tensor out = Tensor.allocate(dt, x.shapeRef());
+        if (out.numel() == 0) return out;
+        Object d = p.array(), od = out.data();
+        int base = p.data.offset(), r = p.r, inner = p.inner;
+        if (inner == 1) {
+            Object c = Rows.scalar(dt, 0);
+            for (int a = 0; a < p.outer; a++) {
+                int o = p.at(a, 0), oo = o - base;
+                double m = Rows.max(d, o, r);
+                Rows.setScalar(c, m);
+                Rows.binary(BinaryOp.SUB, d, o, 1, c, 0, 0, od, oo, r);
+                Rows.unary(UnaryOp.EXP, od, oo, od, oo, r);
+                double s = Rows.sum(od, oo, r);
+                if (log) {
+                    Rows.setScalar(c, m + Math.log(s));
+                    Rows.binary(BinaryOp.SUB, d, o, 1, c, 0, 0, od, oo, r);
+                } else {
+                    Rows.setScalar(c, s);
+                    Rows.binary(BinaryOp.DIV, od, oo, 1, c, 0, 0, od, oo, r);
+                }
+            }
+            return out;
+        }
+        Object m = Rows.array(dt, inner), s = Rows.array(dt, inner);
+        for (int a = 0; a < p.outer; a++) {
+            System.arraycopy(d, p.at(a, 0), m, 0, inner);
+            for (int j = 1; j < r; j++) Rows.binary(BinaryOp.MAX, m, 0, 1, d, p.at(a, j), 1, m, 0, inner);
+            Rows.fill(s, 0, inner, 0);
             for (int j = 0; j < r; j++) {
-                double v = moved.readFlatOffset(o + j) - lse;
-                out.setFlat(i * r + j, log ? v : Math.exp(v));
+                int o = p.at(a, j), oo = o - base;
+                Rows.binary(BinaryOp.SUB, d, o, 1, m, 0, 1, od, oo, inner);
+                Rows.unary(UnaryOp.EXP, od, oo, od, oo, inner);
+                Rows.binary(BinaryOp.ADD, s, 0, 1, od, oo, 1, s, 0, inner);
+            }
+            if (log) {
+                // c = m + log s, then x − c.
+                Rows.unary(UnaryOp.LOG, s, 0, s, 0, inner);
+                Rows.binary(BinaryOp.ADD, m, 0, 1, s, 0, 1, s, 0, inner);
+            }
+            for (int j = 0; j < r; j++) {
+                int o = p.at(a, j), oo = o - base;
+                if (log) Rows.binary(BinaryOp.SUB, d, o, 1, s, 0, 1, od, oo, inner);
+                else Rows.binary(BinaryOp.DIV, od, oo, 1, s, 0, 1, od, oo, inner);
             }
         }
-        return out.transpose(a, x.rank() - 1).contiguous();
+        return out;
     }
 
-    private static void requireNonEmpty(String op, Tensor x, Plan p) {
+    private static void requireNonEmpty(String op, Tensor x, int[] axes, Plan p) {
         if (p.r == 0) {
-            throw new IllegalArgumentException(op + ": cannot reduce over zero elements (shape " + Shapes.str(x.shapeRef()) + ")");
+            throw new IllegalArgumentException(op + ": cannot reduce over zero elements (axes " + Arrays.toString(axes)
+                    + " of shape " + Shapes.str(x.shapeRef()) + ")");
         }
     }
 }
