@@ -1,0 +1,103 @@
+package kfac4j.kfac;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+import kfac4j.autograd.Grad;
+import kfac4j.autograd.Variable;
+import kfac4j.nn.CaptureListener;
+import kfac4j.nn.SharedRows;
+import kfac4j.nn.WeightSharingLinear;
+
+/**
+ * Listens to the K-FAC layers of a model: keeps the input rows of every forward call made while graph recording is
+ * on (a call without a graph can never be backpropagated), and, during a backward pass opened with
+ * {@link #beginPass()}, the output gradients of every call that pass reaches. Gradients arriving outside a pass are
+ * ignored. Nothing is computed here; {@link KroneckerStatistics} turns what was kept into factors.
+ */
+final class CurvatureCapture implements CaptureListener {
+    private final List<KfacLayer> layers;
+    private final Map<WeightSharingLinear, Integer> index = new IdentityHashMap<>();
+    private final List<SortedMap<Integer, SharedRows>> inputs = new ArrayList<>();
+    private List<SortedMap<Integer, SharedRows>> pass;
+
+    CurvatureCapture(List<KfacLayer> layers) {
+        this.layers = layers;
+        for (int i = 0; i < layers.size(); i++) {
+            index.put(layers.get(i).layer(), i);
+            inputs.add(new TreeMap<>());
+        }
+    }
+
+    List<KfacLayer> layers() {
+        return layers;
+    }
+
+    /**
+     * What a Fisher pass asks the gradient of, so that backpropagation reaches every layer's output (and runs its
+     * capture hook) while computing as little as possible: each layer's bias (its gradient is a sum over rows), or
+     * its weight when it has none. The returned gradients themselves are discarded.
+     */
+    List<Variable> passTargets() {
+        List<Variable> out = new ArrayList<>();
+        for (KfacLayer l : layers) out.add((l.hasBias() ? l.layer().bias() : l.layer().weight()).variable());
+        return out;
+    }
+
+    /** Switches capture on in every layer (restarting their call numbers). */
+    void attach() {
+        for (KfacLayer l : layers) l.layer().setCaptureListener(this);
+    }
+
+    /** Switches capture off in every layer. */
+    void detach() {
+        for (KfacLayer l : layers) l.layer().setCaptureListener(null);
+    }
+
+    /** Forgets every kept input and restarts the layers' call numbers, ready for the next forward pass. */
+    void clear() {
+        for (SortedMap<Integer, SharedRows> m : inputs) m.clear();
+        pass = null;
+        attach();
+    }
+
+    @Override
+    public void onInput(WeightSharingLinear layer, int call, SharedRows rows) {
+        Integer i = index.get(layer);
+        if (i != null && Grad.isEnabled()) inputs.get(i).put(call, rows);
+    }
+
+    @Override
+    public void onOutputGrad(WeightSharingLinear layer, int call, SharedRows outputGrad) {
+        Integer i = index.get(layer);
+        if (i == null || pass == null) return;
+        SortedMap<Integer, SharedRows> calls = pass.get(i);
+        SharedRows before = calls.get(call);
+        // One pass delivers one gradient per call; sum defensively should a graph reach a call twice.
+        calls.put(call, before == null ? outputGrad
+                : new SharedRows(before.rows().add(outputGrad.rows()), outputGrad.exampleOfRow(), outputGrad.numExamples()));
+    }
+
+    /** Opens a backward pass: output gradients are kept until {@link #endPass()}. */
+    void beginPass() {
+        pass = new ArrayList<>();
+        for (int i = 0; i < layers.size(); i++) pass.add(new TreeMap<>());
+    }
+
+    /** Closes the pass and returns, per layer (in {@link #layers()} order), the output gradients by call. */
+    List<SortedMap<Integer, SharedRows>> endPass() {
+        if (pass == null) throw new IllegalStateException("endPass without beginPass");
+        List<SortedMap<Integer, SharedRows>> out = pass;
+        pass = null;
+        return out;
+    }
+
+    /** The kept inputs of layer {@code i}, by call. */
+    SortedMap<Integer, SharedRows> inputs(int i) {
+        return inputs.get(i);
+    }
+}
