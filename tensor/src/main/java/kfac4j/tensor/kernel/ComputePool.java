@@ -21,7 +21,11 @@ final class ComputePool {
     }
 
     private static int initialParallelism() {
-        String v = System.getProperty(PROPERTY);
+        return parallelismFrom(System.getProperty(PROPERTY));
+    }
+
+    /** The thread count a value of {@code kfac4j.threads} names (null: the available processors). */
+    static int parallelismFrom(String v) {
         if (v == null) return Runtime.getRuntime().availableProcessors();
         try {
             int n = Integer.parseInt(v.trim());

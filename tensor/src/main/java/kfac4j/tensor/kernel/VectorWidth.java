@@ -37,13 +37,6 @@ final class VectorWidth {
      */
     static final int REGISTERS = registers();
 
-    /**
-     * Whether lanewise transcendentals (EXP, LOG, TANH, …) are compiled to vector math-library calls. HotSpot ships
-     * them for x86-64 (SVML, measured 7–25× faster than a scalar loop of Math calls); elsewhere they may fall back to
-     * a per-lane loop that is slower than plain scalar code, so the kernels use the scalar loop there.
-     */
-    static final boolean VECTOR_MATH = isX86_64();
-
     private VectorWidth() {
     }
 

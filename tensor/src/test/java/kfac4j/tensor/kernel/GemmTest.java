@@ -1,0 +1,284 @@
+package kfac4j.tensor.kernel;
+
+import static kfac4j.tensor.kernel.KernelAgreementTest.assertSameBits;
+import static kfac4j.tensor.kernel.KernelData.SIZES;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * GEMM: every vector configuration reproduces the scalar definition (one fma chain per element) bit for bit, for all
+ * transpose combinations, strided views, edge sizes, both the direct and the packed path, and accumulation; the scalar
+ * definition itself is checked against exact arithmetic; and the result does not depend on the thread count.
+ */
+class GemmTest {
+    private static final Kernels REF = Kernels.scalar();
+
+    static List<KernelVariants.Variant> variants() {
+        return KernelVariants.all();
+    }
+
+    /** How an m×k operand is stored: row-major, column-major (a transposed view), or strided in both axes. */
+    enum Layout { ROWS, COLUMNS, STRIDED }
+
+    /** An operand: storage, offset and strides; entry (i, j) lives at {@code data[off + i·rs + j·cs]}. */
+    record Operand(double[] data, int off, int rs, int cs) {
+        static Operand of(Random rnd, int rows, int cols, Layout layout, boolean integers) {
+            int off = 1 + rnd.nextInt(3);
+            int rs, cs, size;
+            switch (layout) {
+                case ROWS -> { rs = cols + 1; cs = 1; size = rows * rs; }
+                case COLUMNS -> { rs = 1; cs = rows + 2; size = cols * cs; }
+                default -> { rs = 2 * cols + 1; cs = 2; size = rows * rs; }
+            }
+            double[] d = new double[off + size + 1];
+            for (int i = 0; i < d.length; i++) d[i] = Double.NaN; // unused slots are NaN: reading one shows
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    d[off + i * rs + j * cs] = integers ? rnd.nextInt(17) - 8 : rnd.nextGaussian();
+                }
+            }
+            return new Operand(d, off, rs, cs);
+        }
+
+        double at(int i, int j) {
+            return data[off + i * rs + j * cs];
+        }
+
+        float[] f32() {
+            return KernelData.f32(data);
+        }
+    }
+
+    /** Shapes (m, n, k): the edge sizes on every axis, mixed, and some large enough for the packed, parallel path. */
+    static List<int[]> shapes() {
+        List<int[]> s = new ArrayList<>();
+        for (int n : SIZES) if (n <= 65) s.add(new int[]{n, n, n});
+        int[][] mixed = {{1, 129, 7}, {129, 1, 17}, {7, 65, 129}, {65, 7, 31}, {31, 17, 64}, {3, 2, 1}, {2, 3, 0},
+                {0, 5, 3}, {5, 0, 3}, {17, 129, 65}, {6, 64, 32}, {64, 32, 64}, {13, 200, 9}};
+        s.addAll(List.of(mixed));
+        Random rnd = new Random(6);
+        for (int t = 0; t < 8; t++) s.add(new int[]{SIZES[rnd.nextInt(10)], SIZES[rnd.nextInt(10)], SIZES[rnd.nextInt(10)]});
+        return s;
+    }
+
+    /** Large enough that GEMM packs, splits k into several blocks and runs on several threads. */
+    static final int[][] LARGE = {{129, 129, 129}, {131, 197, 300}, {300, 70, 131}, {8, 520, 600}};
+
+    /** One product to check: inputs, the initial C, and the reference's results in both dtypes. */
+    record Case(String what, int m, int n, int k, Operand a, Operand b, boolean accumulate, int cOff, int cRs,
+                double[] c0, double[] want, float[] wantF) {
+        static Case of(Random rnd, int m, int n, int k, Layout la, Layout lb, boolean accumulate) {
+            Operand a = Operand.of(rnd, m, k, la, false), b = Operand.of(rnd, k, n, lb, false);
+            int cRs = n + 3, cOff = 2;
+            double[] c0 = new double[cOff + m * cRs + 1];
+            for (int i = 0; i < c0.length; i++) c0[i] = rnd.nextGaussian();
+            double[] want = c0.clone();
+            float[] wantF = KernelData.f32(c0);
+            REF.gemm(m, n, k, a.data, a.off, a.rs, a.cs, b.data, b.off, b.rs, b.cs, want, cOff, cRs, accumulate);
+            REF.gemm(m, n, k, a.f32(), a.off, a.rs, a.cs, b.f32(), b.off, b.rs, b.cs, wantF, cOff, cRs, accumulate);
+            String what = "gemm " + m + "x" + n + "x" + k + " A " + la + " B " + lb + (accumulate ? " accumulate" : "");
+            return new Case(what, m, n, k, a, b, accumulate, cOff, cRs, c0, want, wantF);
+        }
+
+        /** C = A·B or C += A·B in both dtypes; C's row padding must come through unchanged. */
+        void check(Kernels kernels) {
+            double[] got = c0.clone();
+            kernels.gemm(m, n, k, a.data, a.off, a.rs, a.cs, b.data, b.off, b.rs, b.cs, got, cOff, cRs, accumulate);
+            assertSameBits(what + " F64", want, got);
+            float[] gotF = KernelData.f32(c0);
+            kernels.gemm(m, n, k, a.f32(), a.off, a.rs, a.cs, b.f32(), b.off, b.rs, b.cs, gotF, cOff, cRs, accumulate);
+            assertSameBits(what + " F32", wantF, gotF);
+        }
+    }
+
+    private static List<Case> cases;
+
+    /** Every shape in every pair of layouts, the large ones in the row and column layouts; references computed once. */
+    static synchronized List<Case> cases() {
+        if (cases != null) return cases;
+        Random rnd = new Random(7);
+        List<Case> c = new ArrayList<>();
+        for (int[] s : shapes()) {
+            for (Layout la : Layout.values()) {
+                for (Layout lb : Layout.values()) {
+                    c.add(Case.of(rnd, s[0], s[1], s[2], la, lb, (la.ordinal() + lb.ordinal()) % 2 == 0));
+                }
+            }
+        }
+        Layout[] two = {Layout.ROWS, Layout.COLUMNS};
+        for (int[] s : LARGE) {
+            for (Layout la : two) for (Layout lb : two) c.add(Case.of(rnd, s[0], s[1], s[2], la, lb, la == lb));
+        }
+        cases = List.copyOf(c);
+        return cases;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void gemmAgreesBitForBitInEveryLayout(KernelVariants.Variant v) {
+        for (Case c : cases()) c.check(v.kernels());
+    }
+
+    /**
+     * An independent check of every path: with small integer entries every partial sum is an integer below 2²⁴, so
+     * both dtypes must give the exact integer product, whatever the order of operations.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void productsOfSmallIntegersAreExact(KernelVariants.Variant v) {
+        Random rnd = new Random(8);
+        List<int[]> all = new ArrayList<>(shapes());
+        all.addAll(List.of(LARGE));
+        for (int[] s : all) {
+            int m = s[0], n = s[1], k = s[2];
+            Layout la = Layout.values()[rnd.nextInt(3)], lb = Layout.values()[rnd.nextInt(3)];
+            Operand a = Operand.of(rnd, m, k, la, true), b = Operand.of(rnd, k, n, lb, true);
+            double[] c = new double[m * n];
+            float[] cf = new float[m * n];
+            v.kernels().gemm(m, n, k, a.data, a.off, a.rs, a.cs, b.data, b.off, b.rs, b.cs, c, 0, n, false);
+            v.kernels().gemm(m, n, k, a.f32(), a.off, a.rs, a.cs, b.f32(), b.off, b.rs, b.cs, cf, 0, n, false);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    long exact = 0;
+                    for (int p = 0; p < k; p++) exact += (long) a.at(i, p) * (long) b.at(p, j);
+                    String at = m + "x" + n + "x" + k + " A " + la + " B " + lb + " at (" + i + ", " + j + ")";
+                    assertThat(c[i * n + j]).as("F64 " + at).isEqualTo((double) exact);
+                    assertThat(cf[i * n + j]).as("F32 " + at).isEqualTo((float) exact);
+                }
+            }
+        }
+    }
+
+    /**
+     * The reference itself: k fma steps from c₀ lie within γ_k·(|c₀| + Σ_p |a_ip b_pj|) of the exact value
+     * (γ_k = k·u/(1 − k·u), u = 2⁻²⁴ for F32). The exact value of F32 data is computed in double (products exact,
+     * the double sum's own error is below 2⁻⁴⁰ of the bound).
+     */
+    @Test
+    void scalarReferenceIsWithinTheRoundingBoundOfTheExactProduct() {
+        Random rnd = new Random(9);
+        int m = 9, n = 11, k = 300;
+        Operand a = Operand.of(rnd, m, k, Layout.ROWS, false), b = Operand.of(rnd, k, n, Layout.COLUMNS, false);
+        float[] af = a.f32(), bf = b.f32(), c = new float[m * n];
+        for (int i = 0; i < c.length; i++) c[i] = (float) rnd.nextGaussian();
+        float[] c0 = c.clone();
+        REF.gemm(m, n, k, af, a.off, a.rs, a.cs, bf, b.off, b.rs, b.cs, c, 0, n, true);
+        double u = 0x1p-24, gamma = k * u / (1 - k * u);
+        double worst = 0;
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double exact = c0[i * n + j], mag = Math.abs(c0[i * n + j]);
+                for (int p = 0; p < k; p++) {
+                    double t = (double) af[a.off + i * a.rs + p * a.cs] * bf[b.off + p * b.rs + j * b.cs];
+                    exact += t;
+                    mag += Math.abs(t);
+                }
+                assertThat((double) c[i * n + j]).as("(%d, %d)", i, j).isCloseTo(exact, org.assertj.core.data.Offset.offset(gamma * mag));
+                worst = Math.max(worst, Math.abs(c[i * n + j] - exact) / mag);
+            }
+        }
+        assertThat(worst).as("a real rounding error is present (the check can fail)").isGreaterThan(0);
+    }
+
+    @Test
+    void zeroDepthClearsOrKeepsCAndEmptyShapesTouchNothing() {
+        for (KernelVariants.Variant v : variants()) {
+            double[] c = {5, 6, 7, 8};
+            v.kernels().gemm(2, 2, 0, new double[0], 0, 0, 1, new double[0], 0, 2, 1, c, 0, 2, true);
+            assertThat(c).containsExactly(5, 6, 7, 8);
+            v.kernels().gemm(2, 2, 0, new double[0], 0, 0, 1, new double[0], 0, 2, 1, c, 0, 2, false);
+            assertThat(c).containsExactly(0, 0, 0, 0);
+            float[] cf = {1, 2};
+            v.kernels().gemm(0, 2, 3, new float[0], 0, 3, 1, new float[6], 0, 2, 1, cf, 0, 2, false);
+            v.kernels().gemm(1, 0, 3, new float[3], 0, 3, 1, new float[0], 0, 0, 1, cf, 0, 0, false);
+            assertThat(cf).containsExactly(1, 2);
+        }
+    }
+
+    // ------------------------------------------------------------------ threads
+
+    /** The production kernels on a pool of 1 and of 3 threads give the same bits (and the reference's). */
+    @Test
+    void resultIsBitIdenticalForAnyThreadCount() {
+        Kernels k = Kernels.active();
+        assertThat(k.name()).startsWith("vector ");
+        int before = ComputePool.parallelism();
+        Random rnd = new Random(10);
+        try {
+            for (int[] s : new int[][]{{257, 300, 301}, {600, 129, 140}, {7, 900, 400}}) {
+                Operand a = Operand.of(rnd, s[0], s[2], Layout.COLUMNS, false), b = Operand.of(rnd, s[2], s[1], Layout.ROWS, false);
+                assertThat((long) s[0] * s[1] * s[2]).isGreaterThanOrEqualTo(GemmF32.PARALLEL_MIN);
+                float[][] f = new float[2][];
+                double[][] d = new double[2][];
+                int[] threads = {1, 3};
+                for (int t = 0; t < 2; t++) {
+                    ComputePool.setParallelism(threads[t]);
+                    f[t] = new float[s[0] * s[1]];
+                    d[t] = new double[s[0] * s[1]];
+                    k.gemm(s[0], s[1], s[2], a.f32(), a.off, a.rs, a.cs, b.f32(), b.off, b.rs, b.cs, f[t], 0, s[1], false);
+                    k.gemm(s[0], s[1], s[2], a.data, a.off, a.rs, a.cs, b.data, b.off, b.rs, b.cs, d[t], 0, s[1], false);
+                }
+                String what = s[0] + "x" + s[1] + "x" + s[2] + " on 1 and 3 threads";
+                assertSameBits(what + " F32", f[0], f[1]);
+                assertSameBits(what + " F64", d[0], d[1]);
+                double[] ref = new double[s[0] * s[1]];
+                REF.gemm(s[0], s[1], s[2], a.data, a.off, a.rs, a.cs, b.data, b.off, b.rs, b.cs, ref, 0, s[1], false);
+                assertSameBits(what + " F64 against the reference", ref, d[1]);
+            }
+        } finally {
+            ComputePool.setParallelism(before);
+        }
+    }
+
+    /**
+     * Products started from several threads at once, and products nested inside pool tasks (a worker that waits for
+     * its parts may run another product's parts meanwhile) each get their own scratch space.
+     */
+    @Test
+    void concurrentAndNestedProductsDoNotShareScratchSpace() throws Exception {
+        Kernels k = Kernels.active();
+        Random rnd = new Random(11);
+        int count = 6;
+        Operand[] as = new Operand[count], bs = new Operand[count];
+        int[][] dims = new int[count][];
+        double[][] want = new double[count][];
+        for (int t = 0; t < count; t++) {
+            dims[t] = new int[]{100 + 17 * t, 90 + 13 * t, 200 + 7 * t};
+            as[t] = Operand.of(rnd, dims[t][0], dims[t][2], Layout.ROWS, false);
+            bs[t] = Operand.of(rnd, dims[t][2], dims[t][1], Layout.COLUMNS, false);
+            want[t] = new double[dims[t][0] * dims[t][1]];
+            REF.gemm(dims[t][0], dims[t][1], dims[t][2], as[t].data, as[t].off, as[t].rs, as[t].cs, bs[t].data,
+                    bs[t].off, bs[t].rs, bs[t].cs, want[t], 0, dims[t][1], false);
+        }
+        double[][] got = new double[count][];
+        Runnable[] jobs = new Runnable[count];
+        for (int t = 0; t < count; t++) {
+            int q = t;
+            jobs[t] = () -> {
+                double[] c = new double[dims[q][0] * dims[q][1]];
+                k.gemm(dims[q][0], dims[q][1], dims[q][2], as[q].data, as[q].off, as[q].rs, as[q].cs, bs[q].data,
+                        bs[q].off, bs[q].rs, bs[q].cs, c, 0, dims[q][1], false);
+                got[q] = c;
+            };
+        }
+        try (ExecutorService ex = Executors.newFixedThreadPool(3)) {
+            List<Future<?>> fs = new ArrayList<>();
+            for (Runnable j : jobs) fs.add(ex.submit(j));
+            for (Future<?> f : fs) f.get();
+        }
+        for (int t = 0; t < count; t++) assertSameBits("concurrent product " + t, want[t], got[t]);
+        java.util.Arrays.fill(got, null);
+        ComputePool.run(count, t -> jobs[t].run());
+        for (int t = 0; t < count; t++) assertSameBits("nested product " + t, want[t], got[t]);
+    }
+}

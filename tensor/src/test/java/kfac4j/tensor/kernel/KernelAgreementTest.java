@@ -1,0 +1,223 @@
+package kfac4j.tensor.kernel;
+
+import static kfac4j.tensor.kernel.KernelData.SIZES;
+import static kfac4j.tensor.kernel.KernelData.f32;
+import static kfac4j.tensor.kernel.KernelData.padded;
+import static kfac4j.tensor.kernel.KernelData.values;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every vector configuration ({@link KernelVariants}) against the scalar reference: bit for bit wherever the vector
+ * code does the same IEEE operations in the same order (all elementwise ops, axpy, max, and GEMM, whose definition is
+ * one fma chain per element), within the stated rounding bound where the order differs (sum, dot).
+ */
+class KernelAgreementTest {
+    private static final Kernels REF = Kernels.scalar();
+    private static final double U64 = 0x1p-53;
+
+    static List<KernelVariants.Variant> variants() {
+        return KernelVariants.all();
+    }
+
+    @Test
+    void everyVectorWidthThisCpuSupportsIsUnderTest() {
+        assertThat(KernelVariants.vectorModulePresent()).as("tests run with --add-modules jdk.incubator.vector").isTrue();
+        List<String> labels = variants().stream().map(KernelVariants.Variant::label).toList();
+        assertThat(labels).contains("active", "vector128", "vector, 16 registers");
+        if (VectorWidth.PREFERRED_BITS >= 256) assertThat(labels).contains("vector256");
+        if (VectorWidth.PREFERRED_BITS >= 512) assertThat(labels).contains("vector512");
+        for (KernelVariants.Variant v : variants()) assertThat(v.kernels().name()).startsWith("vector ");
+    }
+
+    // ------------------------------------------------------------------ elementwise
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void unaryOpsAgreeBitForBitInPlaceAndOutOfPlace(KernelVariants.Variant v) {
+        Random rnd = new Random(1);
+        for (UnaryOp op : UnaryOp.values()) {
+            for (int n : SIZES) {
+                double[] x = padded(values(rnd, n, true), 3, 2, 7.0);
+                String what = op + " n=" + n;
+                double[] want = filled(n + 4, -9), got = filled(n + 4, -9);
+                REF.unary(op, x, 3, want, 1, n);
+                v.kernels().unary(op, x, 3, got, 1, n);
+                assertSameBits(what + " F64", want, got);
+                double[] in = x.clone(), inRef = x.clone();
+                REF.unary(op, inRef, 3, inRef, 3, n);
+                v.kernels().unary(op, in, 3, in, 3, n);
+                assertSameBits(what + " F64 in place", inRef, in);
+
+                float[] xf = f32(x);
+                float[] wantF = f32(filled(n + 4, -9)), gotF = f32(filled(n + 4, -9));
+                REF.unary(op, xf, 3, wantF, 1, n);
+                v.kernels().unary(op, xf, 3, gotF, 1, n);
+                assertSameBits(what + " F32", wantF, gotF);
+                float[] inF = xf.clone(), inRefF = xf.clone();
+                REF.unary(op, inRefF, 3, inRefF, 3, n);
+                v.kernels().unary(op, inF, 3, inF, 3, n);
+                assertSameBits(what + " F32 in place", inRefF, inF);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void binaryOpsAgreeBitForBitForEveryStepCombination(KernelVariants.Variant v) {
+        Random rnd = new Random(2);
+        for (BinaryOp op : BinaryOp.values()) {
+            for (int n : SIZES) {
+                for (int aStep = 0; aStep <= 1; aStep++) {
+                    for (int bStep = 0; bStep <= 1; bStep++) {
+                        double[] a = padded(values(rnd, aStep == 1 ? n : 1, true), 2, 3, 5.0);
+                        double[] b = padded(values(rnd, bStep == 1 ? n : 1, true), 1, 1, 5.0);
+                        // Ties, so the comparisons see equal operands.
+                        for (int i = 0; i < Math.min(a.length, b.length); i += 3) b[i] = a[i];
+                        String what = op + " n=" + n + " steps " + aStep + "," + bStep;
+                        binaryCase(v.kernels(), what, op, a, 2, aStep, b, 1, bStep, n);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void binaryCase(Kernels k, String what, BinaryOp op, double[] a, int aOff, int aStep, double[] b,
+                                   int bOff, int bStep, int n) {
+        double[] want = filled(n + 3, -9), got = filled(n + 3, -9);
+        REF.binary(op, a, aOff, aStep, b, bOff, bStep, want, 2, n);
+        k.binary(op, a, aOff, aStep, b, bOff, bStep, got, 2, n);
+        assertSameBits(what + " F64", want, got);
+        float[] af = f32(a), bf = f32(b);
+        float[] wantF = f32(filled(n + 3, -9)), gotF = f32(filled(n + 3, -9));
+        REF.binary(op, af, aOff, aStep, bf, bOff, bStep, wantF, 2, n);
+        k.binary(op, af, aOff, aStep, bf, bOff, bStep, gotF, 2, n);
+        assertSameBits(what + " F32", wantF, gotF);
+        if (aStep == 1) {
+            // The output may overwrite a step-1 input at the same offset.
+            double[] in = a.clone(), inRef = a.clone();
+            REF.binary(op, inRef, aOff, 1, b, bOff, bStep, inRef, aOff, n);
+            k.binary(op, in, aOff, 1, b, bOff, bStep, in, aOff, n);
+            assertSameBits(what + " F64 in place", inRef, in);
+            float[] inF = af.clone(), inRefF = af.clone();
+            REF.binary(op, inRefF, aOff, 1, bf, bOff, bStep, inRefF, aOff, n);
+            k.binary(op, inF, aOff, 1, bf, bOff, bStep, inF, aOff, n);
+            assertSameBits(what + " F32 in place", inRefF, inF);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void axpyAgreesBitForBit(KernelVariants.Variant v) {
+        Random rnd = new Random(3);
+        for (double alpha : new double[]{0.0, 1.0, -0.3, 1e-3}) {
+            for (int n : SIZES) {
+                double[] x = padded(values(rnd, n, true), 1, 2, 4.0), y = padded(values(rnd, n, true), 2, 1, 4.0);
+                double[] want = y.clone(), got = y.clone();
+                REF.axpy(n, alpha, x, 1, want, 2);
+                v.kernels().axpy(n, alpha, x, 1, got, 2);
+                assertSameBits("axpy F64 n=" + n + " alpha=" + alpha, want, got);
+                float[] xf = f32(x), wantF = f32(y), gotF = f32(y);
+                REF.axpy(n, alpha, xf, 1, wantF, 2);
+                v.kernels().axpy(n, alpha, xf, 1, gotF, 2);
+                assertSameBits("axpy F32 n=" + n + " alpha=" + alpha, wantF, gotF);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void maxAgreesIncludingNaNAndInfinities(KernelVariants.Variant v) {
+        Random rnd = new Random(4);
+        for (int n : SIZES) {
+            if (n == 0) continue;
+            for (int trial = 0; trial < 4; trial++) {
+                double[] x = padded(values(rnd, n, trial >= 2), 3, 1, Double.NaN); // NaN padding must not be read
+                if (trial == 1) Arrays.fill(x, 3, 3 + n, Double.NEGATIVE_INFINITY);
+                String what = "max n=" + n + " trial " + trial;
+                assertSameValue(what + " F64", REF.max(x, 3, n), v.kernels().max(x, 3, n));
+                float[] xf = f32(x);
+                assertSameValue(what + " F32", REF.max(xf, 3, n), v.kernels().max(xf, 3, n));
+            }
+        }
+    }
+
+    /**
+     * Sums and dot products run in a different order from the scalar loop. Both accumulate in double, so each is within
+     * γ_n·Σ|terms| of the exact value (γ_n = n·u/(1 − n·u), u = 2⁻⁵³; F32 inputs and their products are exact in
+     * double), and they differ from each other by at most twice that.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void sumAndDotAgreeWithinTheirRoundingBound(KernelVariants.Variant v) {
+        Random rnd = new Random(5);
+        int[] sizes = Arrays.copyOf(SIZES, SIZES.length + 2);
+        sizes[SIZES.length] = 1000;
+        sizes[SIZES.length + 1] = 4099;
+        for (int n : sizes) {
+            double[] x = padded(values(rnd, n, false), 1, 2, Double.NaN), y = padded(values(rnd, n, false), 2, 1, Double.NaN);
+            float[] xf = f32(x), yf = f32(y);
+            double absSum = 0, absDot = 0, absSumF = 0, absDotF = 0;
+            for (int i = 0; i < n; i++) {
+                absSum += Math.abs(x[1 + i]);
+                absDot += Math.abs(x[1 + i] * y[2 + i]);
+                absSumF += Math.abs(xf[1 + i]);
+                absDotF += Math.abs((double) xf[1 + i] * yf[2 + i]);
+            }
+            double gamma = n * U64 / (1 - n * U64);
+            assertThat(v.kernels().sum(x, 1, n)).as("sum F64 n=" + n).isCloseTo(REF.sum(x, 1, n), within(2 * gamma * absSum));
+            assertThat(v.kernels().sum(xf, 1, n)).as("sum F32 n=" + n).isCloseTo(REF.sum(xf, 1, n), within(2 * gamma * absSumF));
+            assertThat(v.kernels().dot(x, 1, y, 2, n)).as("dot F64 n=" + n)
+                    .isCloseTo(REF.dot(x, 1, y, 2, n), within(2 * gamma * absDot));
+            assertThat(v.kernels().dot(xf, 1, yf, 2, n)).as("dot F32 n=" + n)
+                    .isCloseTo(REF.dot(xf, 1, yf, 2, n), within(2 * gamma * absDotF));
+        }
+        double[] withNaN = {1, 2, Double.NaN, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17};
+        assertThat(v.kernels().sum(withNaN, 0, withNaN.length)).isNaN();
+        assertThat(v.kernels().sum(f32(withNaN), 0, withNaN.length)).isNaN();
+    }
+
+    private static org.assertj.core.data.Offset<Double> within(double tolerance) {
+        return org.assertj.core.data.Offset.offset(tolerance);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    static double[] filled(int n, double value) {
+        double[] d = new double[n];
+        Arrays.fill(d, value);
+        return d;
+    }
+
+    /** Equal values, NaN equal to NaN (−0 and +0 count as equal: max may return either when both occur). */
+    static void assertSameValue(String what, double want, double got) {
+        if (Double.isNaN(want)) assertThat(got).as(what).isNaN();
+        else assertThat(got).as(what).isEqualTo(want);
+    }
+
+    /** Equal bit patterns (every NaN counts as the canonical NaN), naming the first index that differs. */
+    static void assertSameBits(String what, double[] want, double[] got) {
+        for (int i = 0; i < want.length; i++) {
+            if (Double.doubleToLongBits(want[i]) != Double.doubleToLongBits(got[i])) {
+                throw new AssertionError(what + ": index " + i + " expected " + want[i] + " but got " + got[i]);
+            }
+        }
+        assertThat(got).hasSameSizeAs(want);
+    }
+
+    static void assertSameBits(String what, float[] want, float[] got) {
+        for (int i = 0; i < want.length; i++) {
+            if (Float.floatToIntBits(want[i]) != Float.floatToIntBits(got[i])) {
+                throw new AssertionError(what + ": index " + i + " expected " + want[i] + " but got " + got[i]);
+            }
+        }
+        assertThat(got).hasSameSizeAs(want);
+    }
+}
