@@ -791,6 +791,10 @@ public final class Variable {
     /**
      * Matrix product with NumPy semantics (batched, broadcast batch axes, 1-D operands promoted).
      * For C = A B: ∂A = G Bᵀ and ∂B = Aᵀ G, each summed over the batch axes it was broadcast along.
+     *
+     * <p>Each gradient is produced in its operand's layout: for an operand stored transposed (a weight used as
+     * {@code W.mT()}, as a linear layer does) the product is formed as {@code (Gᵀ A)ᵀ}, so the weight's gradient
+     * arrives contiguous instead of being copied out of a transposed view.
      */
     public Variable matmul(Variable b) {
         Variable a = this;
@@ -798,8 +802,17 @@ public final class Variable {
         if (a.value.rank() == 1) return a.unsqueeze(0).matmul(b).squeeze(-2);
         if (b.value.rank() == 1) return a.matmul(b.unsqueeze(1)).squeeze(-1);
         return Node.record("matmul", a.value.matmul(b.value), in(a, b), (g, o, n) -> in(
-                n[0] ? g.matmul(b.mT()).sumTo(a.value.shape()) : null,
-                n[1] ? a.mT().matmul(g).sumTo(b.value.shape()) : null));
+                !n[0] ? null : (storedTransposed(a.value) ? b.matmul(g.mT()).mT() : g.matmul(b.mT()))
+                        .sumTo(a.value.shape()),
+                !n[1] ? null : (storedTransposed(b.value) ? g.mT().matmul(a).mT() : a.mT().matmul(g))
+                        .sumTo(b.value.shape())));
+    }
+
+    /** Whether the last two axes of {@code t} are laid out column-major (the transpose of a row-major matrix). */
+    private static boolean storedTransposed(Tensor t) {
+        int[] st = t.strides();
+        int r = st.length;
+        return t.size(-2) > 1 && t.size(-1) > 1 && st[r - 2] == 1 && st[r - 1] >= t.size(-2);
     }
 
     @Override
