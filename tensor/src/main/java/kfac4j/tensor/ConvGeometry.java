@@ -2,7 +2,8 @@ package kfac4j.tensor;
 
 /**
  * The geometry of a 2-D convolution window: kernel size, stride, zero padding and dilation per spatial axis.
- * Output size per axis: {@code (in + 2·pad − dilation·(kernel − 1) − 1) / stride + 1}, as PyTorch.
+ * Output size per axis: {@code ⌊(in + 2·pad − dilation·(kernel − 1) − 1) / stride⌋ + 1}, as PyTorch; it is ≤ 0 when
+ * the padded input is smaller than the dilated kernel.
  */
 public record ConvGeometry(int kernelH, int kernelW, int strideH, int strideW, int padH, int padW,
                            int dilationH, int dilationW) {
@@ -21,10 +22,10 @@ public record ConvGeometry(int kernelH, int kernelW, int strideH, int strideW, i
     }
 
     public int outH(int h) {
-        return (h + 2 * padH - dilationH * (kernelH - 1) - 1) / strideH + 1;
+        return Math.floorDiv(h + 2 * padH - dilationH * (kernelH - 1) - 1, strideH) + 1;
     }
 
     public int outW(int w) {
-        return (w + 2 * padW - dilationW * (kernelW - 1) - 1) / strideW + 1;
+        return Math.floorDiv(w + 2 * padW - dilationW * (kernelW - 1) - 1, strideW) + 1;
     }
 }

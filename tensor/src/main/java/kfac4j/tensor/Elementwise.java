@@ -18,6 +18,7 @@ final class Elementwise {
     static Tensor unary(UnaryOp op, Tensor x) {
         Tensor out = Tensor.allocate(x.dtype(), x.shapeRef());
         int n = out.numel();
+        if (n == 0) return out;
         if (x.isContiguous()) {
             Rows.unary(op, x.data(), x.offset(), out.data(), 0, n);
         } else {

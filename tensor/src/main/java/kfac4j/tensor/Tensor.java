@@ -281,8 +281,10 @@ public final class Tensor {
 
     /** All elements in row-major order, as doubles. */
     public double[] toDoubleArray() {
-        Tensor c = contiguous();
         int n = numel();
+        // An empty view may sit at any offset, even past the end of its array: read nothing.
+        if (n == 0) return new double[0];
+        Tensor c = contiguous();
         if (dtype == DType.F64) return Arrays.copyOfRange(c.storage.f64, c.offset, c.offset + n);
         double[] out = new double[n];
         for (int i = 0; i < n; i++) out[i] = c.storage.f32[c.offset + i];
@@ -291,8 +293,9 @@ public final class Tensor {
 
     /** All elements in row-major order, as floats. */
     public float[] toFloatArray() {
-        Tensor c = contiguous();
         int n = numel();
+        if (n == 0) return new float[0];
+        Tensor c = contiguous();
         if (dtype == DType.F32) return Arrays.copyOfRange(c.storage.f32, c.offset, c.offset + n);
         float[] out = new float[n];
         for (int i = 0; i < n; i++) out[i] = (float) c.storage.f64[c.offset + i];

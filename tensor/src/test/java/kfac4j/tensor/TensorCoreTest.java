@@ -148,6 +148,25 @@ class TensorCoreTest {
         }
     }
 
+    @Test
+    void emptyViewsPastTheEndOfTheirArrayReadNothing() {
+        // Strided slices of an empty axis start beyond the buffer's last element; no operation may touch it.
+        Tensor e = Layouts.build(new double[0], new int[]{0, 3, 2}, DType.F64, Layouts.Layout.STRIDED);
+        assertThat(e.toDoubleArray()).isEmpty();
+        assertThat(e.toFloatArray()).isEmpty();
+        assertThat(e.copy().shape()).containsExactly(0, 3, 2);
+        assertThat(e.to(DType.F32).numel()).isZero();
+        assertThat(e.exp().shape()).containsExactly(0, 3, 2);
+        assertThat(e.add(Tensor.ones(DType.F64, 3, 1)).shape()).containsExactly(0, 3, 2);
+        assertTensor(e.sum(new int[]{0}, false), new int[]{3, 2}, new double[6]);
+        assertThat(e.softmax(1).shape()).containsExactly(0, 3, 2);
+        assertThat(e.reshape(-1, 6).shape()).containsExactly(0, 6);
+        assertTensor(Tensor.concat(0, e, Tensor.ones(DType.F64, 1, 3, 2)), new int[]{1, 3, 2}, new double[]{1, 1, 1, 1, 1, 1});
+        assertTensor(e.matmul(Tensor.ones(DType.F64, 2, 4)), new int[]{0, 3, 4}, new double[0]);
+        assertTensor(e.pad(new int[]{1, 0, 0}, new int[]{0, 0, 0}, 2), new int[]{1, 3, 2}, new double[]{2, 2, 2, 2, 2, 2});
+        assertThat(e.toString()).isEqualTo("tensor([], dtype=F64, shape=[0, 3, 2])");
+    }
+
     // ---------------------------------------------------------------- dtype conversion and copies
 
     @Test

@@ -1,0 +1,174 @@
+package kfac4j.tensor;
+
+import static kfac4j.tensor.Reference.assertTensor;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+/** unfold (im2col) and fold (col2im) against the convolution index formulas written out here. */
+class ConvolutionTest {
+
+    private static ConvGeometry randomGeometry(Random rnd) {
+        return new ConvGeometry(1 + rnd.nextInt(3), 1 + rnd.nextInt(3), 1 + rnd.nextInt(3), 1 + rnd.nextInt(2),
+                rnd.nextInt(3), rnd.nextInt(2), 1 + rnd.nextInt(2), 1 + rnd.nextInt(3));
+    }
+
+    /** cols[n, (c·kH + i)·kW + j, oh·OW + ow] = x[n, c, oh·sH − pH + i·dH, ow·sW − pW + j·dW], zero outside. */
+    private static double[] unfoldReference(double[] x, int n, int c, int h, int w, ConvGeometry g) {
+        int oh = g.outH(h), ow = g.outW(w), kh = g.kernelH(), kw = g.kernelW(), l = oh * ow;
+        double[] out = new double[n * c * kh * kw * l];
+        for (int b = 0; b < n; b++) {
+            for (int ch = 0; ch < c; ch++) {
+                for (int i = 0; i < kh; i++) {
+                    for (int j = 0; j < kw; j++) {
+                        for (int r = 0; r < oh; r++) {
+                            for (int q = 0; q < ow; q++) {
+                                int ih = r * g.strideH() - g.padH() + i * g.dilationH();
+                                int iw = q * g.strideW() - g.padW() + j * g.dilationW();
+                                boolean inside = ih >= 0 && ih < h && iw >= 0 && iw < w;
+                                int row = (ch * kh + i) * kw + j;
+                                out[(b * c * kh * kw + row) * l + r * ow + q] =
+                                        inside ? x[((b * c + ch) * h + ih) * w + iw] : 0;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void unfoldMatchesTheIndexFormulaForRandomGeometries() {
+        Random rnd = new Random(50);
+        int tested = 0;
+        while (tested < 60) {
+            ConvGeometry g = randomGeometry(rnd);
+            int n = 1 + rnd.nextInt(2), c = 1 + rnd.nextInt(3), h = 1 + rnd.nextInt(7), w = 1 + rnd.nextInt(7);
+            if (g.outH(h) < 1 || g.outW(w) < 1) continue;
+            tested++;
+            DType dt = rnd.nextBoolean() ? DType.F32 : DType.F64;
+            int[] shape = {n, c, h, w};
+            double[] v = Layouts.values(rnd, Reference.numel(shape), dt);
+            Tensor x = Layouts.build(v, shape, dt, Layouts.Layout.values()[rnd.nextInt(3)]);
+            int[] os = {n, c * g.kernelH() * g.kernelW(), g.outH(h) * g.outW(w)};
+            assertTensor(x.unfold(g), dt, os, unfoldReference(v, n, c, h, w, g), 0);
+        }
+    }
+
+    @Test
+    void unfoldOfASmallImageByHand() {
+        Tensor x = Tensor.arange(DType.F32, 16).reshape(1, 1, 4, 4);
+        assertTensor(x.unfold(ConvGeometry.square(2, 2, 0, 1)), new int[]{1, 4, 4},
+                new double[]{0, 2, 8, 10, 1, 3, 9, 11, 4, 6, 12, 14, 5, 7, 13, 15});
+        // 3×3 window with padding 1 on a 2×2 image: the centre tap row is the image itself.
+        Tensor y = Tensor.of(1, 2, 3, 4).reshape(1, 1, 2, 2).unfold(ConvGeometry.square(3, 1, 1, 1));
+        assertThat(y.shape()).containsExactly(1, 9, 4);
+        assertThat(y.select(1, 4).toDoubleArray()).containsExactly(1, 2, 3, 4);
+        assertThat(y.select(1, 0).toDoubleArray()).containsExactly(0, 0, 0, 1);
+        assertThat(y.select(1, 8).toDoubleArray()).containsExactly(4, 0, 0, 0);
+    }
+
+    @Test
+    void foldIsTheAdjointOfUnfold() {
+        Random rnd = new Random(51);
+        int tested = 0;
+        while (tested < 40) {
+            ConvGeometry g = randomGeometry(rnd);
+            int n = 1 + rnd.nextInt(2), c = 1 + rnd.nextInt(3), h = 1 + rnd.nextInt(7), w = 1 + rnd.nextInt(7);
+            if (g.outH(h) < 1 || g.outW(w) < 1) continue;
+            tested++;
+            int k = c * g.kernelH() * g.kernelW(), l = g.outH(h) * g.outW(w);
+            double[] xv = Layouts.values(rnd, n * c * h * w, DType.F64), yv = Layouts.values(rnd, n * k * l, DType.F64);
+            Tensor x = Tensor.fromArray(xv, n, c, h, w);
+            Tensor y = Layouts.build(yv, new int[]{n, k, l}, DType.F64, Layouts.Layout.values()[rnd.nextInt(3)]);
+            // fold as a scatter written out: every column entry goes back to the pixel unfold read it from.
+            double[] expected = new double[n * c * h * w], ones = new double[n * c * h * w];
+            java.util.Arrays.fill(ones, 1);
+            for (int idx = 0; idx < expected.length; idx++) {
+                double[] e = new double[expected.length];
+                e[idx] = 1;
+                double[] col = unfoldReference(e, n, c, h, w, g);
+                double s = 0;
+                for (int t = 0; t < col.length; t++) s += col[t] * yv[t];
+                expected[idx] = s;
+            }
+            Tensor f = y.fold(g, h, w);
+            assertTensor(f, DType.F64, new int[]{n, c, h, w}, expected, 1e-14);
+            double lhs = 0, rhs = 0;
+            double[] u = x.unfold(g).toDoubleArray(), fv = f.toDoubleArray();
+            for (int t = 0; t < u.length; t++) lhs += u[t] * yv[t];
+            for (int t = 0; t < xv.length; t++) rhs += xv[t] * fv[t];
+            assertThat(lhs).isCloseTo(rhs, org.assertj.core.data.Offset.offset(1e-12));
+            Tensor f32 = y.to(DType.F32).fold(g, h, w);
+            assertTensor(f32, DType.F32, new int[]{n, c, h, w}, expected, 1e-5);
+        }
+    }
+
+    @Test
+    void convolutionAsUnfoldThenMatmulMatchesTheDirectSum() {
+        // PyTorch's weight layout (O, C, kH, kW) flattened to (O, C·kH·kW) lines up with unfold's (c, kh, kw) rows.
+        Random rnd = new Random(52);
+        ConvGeometry g = new ConvGeometry(3, 2, 2, 1, 1, 0, 1, 2);
+        int n = 2, c = 3, h = 7, w = 6, o = 4;
+        double[] xv = Layouts.values(rnd, n * c * h * w, DType.F64), wv = Layouts.values(rnd, o * c * 3 * 2, DType.F64);
+        Tensor out = Tensor.fromArray(wv, o, c * 6).matmul(Tensor.fromArray(xv, n, c, h, w).unfold(g));
+        int oh = g.outH(h), ow = g.outW(w);
+        double[] expected = new double[n * o * oh * ow];
+        for (int b = 0; b < n; b++) {
+            for (int f = 0; f < o; f++) {
+                for (int r = 0; r < oh; r++) {
+                    for (int q = 0; q < ow; q++) {
+                        double s = 0;
+                        for (int ch = 0; ch < c; ch++) {
+                            for (int i = 0; i < 3; i++) {
+                                for (int j = 0; j < 2; j++) {
+                                    int ih = r * 2 - 1 + i, iw = q - 0 + j * 2;
+                                    if (ih < 0 || ih >= h || iw < 0 || iw >= w) continue;
+                                    s += wv[((f * c + ch) * 3 + i) * 2 + j] * xv[((b * c + ch) * h + ih) * w + iw];
+                                }
+                            }
+                        }
+                        expected[((b * o + f) * oh + r) * ow + q] = s;
+                    }
+                }
+            }
+        }
+        assertTensor(out, new int[]{n, o, oh * ow}, expected);
+    }
+
+    @Test
+    void geometryComputesPyTorchOutputSizes() {
+        ConvGeometry g = new ConvGeometry(3, 5, 2, 3, 1, 2, 2, 1);
+        assertThat(g.outH(32)).isEqualTo((32 + 2 - 2 * 2 - 1) / 2 + 1);
+        assertThat(g.outW(10)).isEqualTo((10 + 4 - 4 - 1) / 3 + 1);
+        // Too small: the dilated kernel does not fit, so the size is ≤ 0 rather than rounded up to 1.
+        assertThat(ConvGeometry.square(3, 2, 0, 1).outH(2)).isLessThanOrEqualTo(0);
+        assertThat(ConvGeometry.square(3, 2, 0, 1).outH(3)).isEqualTo(1);
+        assertThatThrownBy(() -> new ConvGeometry(0, 1, 1, 1, 0, 0, 1, 1))
+                .hasMessageStartingWith("ConvGeometry: kernel, stride and dilation must be ≥ 1 and padding ≥ 0");
+        assertThatThrownBy(() -> ConvGeometry.square(3, 1, -1, 1))
+                .hasMessageStartingWith("ConvGeometry: kernel, stride and dilation must be ≥ 1 and padding ≥ 0");
+    }
+
+    @Test
+    void badShapesAreReportedWithTheGeometry() {
+        ConvGeometry g = ConvGeometry.square(3, 1, 0, 1);
+        assertThatThrownBy(() -> Tensor.zeros(DType.F32, 1, 4, 4).unfold(g))
+                .hasMessage("unfold: expected an input of shape (N, C, H, W), got [1, 4, 4]");
+        assertThatThrownBy(() -> Tensor.zeros(DType.F32, 1, 1, 2, 5).unfold(g))
+                .hasMessage("unfold: an image of 2×5 is too small for kernel 3×3, stride 1×1, padding 0×0, dilation 1×1 "
+                        + "(the output would be 0×3)");
+        assertThatThrownBy(() -> Tensor.zeros(DType.F32, 1, 9, 5).fold(g, 4, 4))
+                .hasMessage("fold: columns of shape [1, 9, 5] have 5 positions, but a 4×4 image with kernel 3×3, "
+                        + "stride 1×1, padding 0×0, dilation 1×1 has 2×2 = 4");
+        assertThatThrownBy(() -> Tensor.zeros(DType.F32, 1, 8, 4).fold(g, 4, 4))
+                .hasMessage("fold: expected columns of shape (N, C·3·3, L) for kernel 3×3, stride 1×1, padding 0×0, "
+                        + "dilation 1×1, got [1, 8, 4]");
+        assertThat(Tensor.zeros(DType.F32, 0, 2, 4, 4).unfold(g).shape()).containsExactly(0, 18, 4);
+        assertThat(Tensor.zeros(DType.F32, 0, 18, 4).fold(g, 4, 4).shape()).containsExactly(0, 2, 4, 4);
+    }
+}
