@@ -8,7 +8,7 @@ import kfac4j.tensor.DType;
 import kfac4j.tensor.Tensor;
 
 /** Graph classification: small graphs of different sizes, one label each, all with the same feature width. */
-public final class GraphDataset implements Dataset<GraphBatch> {
+public final class GraphDataset implements Dataset<GraphMiniBatch> {
     private final List<Graph> graphs;
     private final int[] labels;
     private final int numClasses;
@@ -64,7 +64,7 @@ public final class GraphDataset implements Dataset<GraphBatch> {
     }
 
     @Override
-    public GraphBatch batch(int[] indices) {
+    public GraphMiniBatch batch(int[] indices) {
         int f = featureDim();
         int nodes = 0, edges = 0;
         for (int i : indices) {
@@ -89,7 +89,7 @@ public final class GraphDataset implements Dataset<GraphBatch> {
             edgeOffset += g.numEdges();
         }
         Tensor xt = Tensor.fromArray(x, nodes, f);
-        return new GraphBatch(dtype == DType.F32 ? xt : xt.to(dtype), Tensor.fromArray(y, indices.length).to(dtype),
+        return new GraphMiniBatch(dtype == DType.F32 ? xt : xt.to(dtype), Tensor.fromArray(y, indices.length).to(dtype),
                 src, dst, graphOfNode, indices.length, SparseMatrix.gcnNormalized(nodes, src, dst));
     }
 

@@ -73,7 +73,7 @@ class GraphDataTest {
         Graph g0 = new Graph(2, new int[]{0}, new int[]{1}, new float[]{1, 2, 3, 4}, 2);
         Graph g1 = new Graph(3, new int[]{0, 1}, new int[]{1, 2}, new float[]{5, 6, 7, 8, 9, 10}, 2);
         GraphDataset d = new GraphDataset(List.of(g0, g1), new int[]{1, 0}, 2, DType.F64);
-        GraphBatch b = d.batch(new int[]{1, 0});
+        GraphMiniBatch b = d.batch(new int[]{1, 0});
         assertThat(b.numGraphs()).isEqualTo(2);
         assertThat(b.x().shape()).containsExactly(5, 2);
         assertThat(b.x().dtype()).isEqualTo(DType.F64);
