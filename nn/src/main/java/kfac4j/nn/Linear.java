@@ -22,8 +22,7 @@ import kfac4j.tensor.Tensor;
 public final class Linear extends Module implements WeightSharingLinear {
     private final int in, out;
     private final Parameter weight, bias;
-    private CaptureListener listener;
-    private int calls;
+    private final Capture capture = new Capture();
 
     /** A layer with bias, in F32. */
     public Linear(int inFeatures, int outFeatures, Rng rng) {
@@ -64,8 +63,7 @@ public final class Linear extends Module implements WeightSharingLinear {
 
     @Override
     public void setCaptureListener(CaptureListener listener) {
-        this.listener = listener;
-        this.calls = 0;
+        capture.set(listener);
     }
 
     /** Input (D), (N, D) or (N, R..., D); output of the same shape with D_out last. */
@@ -76,7 +74,7 @@ public final class Linear extends Module implements WeightSharingLinear {
         requireDtype(x, weight.value().dtype());
         if (s.length == 1) return forward(x.unsqueeze(0)).squeeze(0);
         Variable rows = s.length == 2 ? x : x.reshape(-1, in);
-        int[] ids = listener == null ? null : regularIds(rows.shape()[0], s[0]);
+        int[] ids = capture.isOn() ? Capture.regularIds(rows.shape()[0], s[0]) : null;
         Variable y = rowsForward(rows, ids, s[0]);
         if (s.length == 2) return y;
         int[] outShape = s.clone();
@@ -104,24 +102,9 @@ public final class Linear extends Module implements WeightSharingLinear {
         return rowsForward(rows, exampleOfRow, numExamples);
     }
 
-    private static int[] regularIds(int m, int n) {
-        int[] ids = new int[m];
-        int per = n == 0 ? 0 : m / n;
-        for (int r = 0; r < m; r++) ids[r] = r / per;
-        return ids;
-    }
-
     private Variable rowsForward(Variable rows, int[] ids, int numExamples) {
         Variable y = affine(rows, weight.variable(), bias == null ? null : bias.variable());
-        CaptureListener l = listener;
-        if (l == null) return y;
-        // Capture is on: report the rows now and the output gradient at every backward pass (DESIGN.md §5.1).
-        int call = calls++;
-        l.onInput(this, call, new SharedRows(rows.value(), ids, numExamples));
-        y.onGrad(g -> {
-            l.onOutputGrad(this, call, new SharedRows(g.value(), ids, numExamples));
-            return g;
-        });
+        if (capture.isOn()) capture.record(this, rows.value(), ids, numExamples, y, g -> g);
         return y;
     }
 

@@ -1,0 +1,128 @@
+package kfac4j.nn;
+
+import kfac4j.autograd.Node;
+import kfac4j.autograd.Variable;
+import kfac4j.tensor.ConvGeometry;
+import kfac4j.tensor.DType;
+import kfac4j.tensor.Rng;
+import kfac4j.tensor.Tensor;
+
+/**
+ * 2-D convolution (groups = 1) as a weight-sharing linear layer over output positions (DESIGN.md §4): the input is
+ * unfolded into patches, one per output position, and every patch is a row {@code a} of width C_in·kh·kw that the
+ * layer maps to {@code W a + b}. K-FAC therefore sees L = H_out·W_out rows per example — KFC's view (Grosse and
+ * Martens 2016).
+ *
+ * <p>The weight is held as that (C_out, C_in·kh·kw) matrix; its state-dict entry has PyTorch's shape
+ * (C_out, C_in, kh, kw), whose row-major order is the same (patch entries ordered (c, kh, kw), as PyTorch's unfold).
+ * Initialised as PyTorch does: weight and bias from U(−1/√fan_in, 1/√fan_in), fan_in = C_in·kh·kw.
+ */
+public final class Conv2d extends Module implements WeightSharingLinear {
+    private final int inChannels, outChannels;
+    private final ConvGeometry geometry;
+    private final Parameter weight, bias;
+    private final Capture capture = new Capture();
+
+    /** Square kernel, stride 1, no padding, with bias, in F32. */
+    public Conv2d(int inChannels, int outChannels, int kernel, Rng rng) {
+        this(inChannels, outChannels, kernel, 1, 0, rng);
+    }
+
+    /** Square kernel with the given stride and zero padding, with bias, in F32. */
+    public Conv2d(int inChannels, int outChannels, int kernel, int stride, int padding, Rng rng) {
+        this(inChannels, outChannels, ConvGeometry.square(kernel, stride, padding, 1), true, DType.F32, rng);
+    }
+
+    public Conv2d(int inChannels, int outChannels, ConvGeometry geometry, boolean bias, DType dtype, Rng rng) {
+        if (inChannels < 1 || outChannels < 1) {
+            throw new IllegalArgumentException("Conv2d: channels must be ≥ 1, got in=" + inChannels + ", out=" + outChannels);
+        }
+        this.inChannels = inChannels;
+        this.outChannels = outChannels;
+        this.geometry = geometry;
+        int fanIn = inChannels * geometry.kernelH() * geometry.kernelW();
+        this.weight = registerParameter("weight",
+                new Parameter(Init.defaultUniform(rng, dtype, fanIn, outChannels, fanIn)),
+                new int[]{outChannels, inChannels, geometry.kernelH(), geometry.kernelW()});
+        this.bias = bias ? registerParameter("bias", new Parameter(Init.defaultUniform(rng, dtype, fanIn, outChannels)))
+                : null;
+    }
+
+    /** The weight as the (C_out, C_in·kh·kw) matrix applied to every patch. */
+    @Override
+    public Parameter weight() {
+        return weight;
+    }
+
+    @Override
+    public Parameter bias() {
+        return bias;
+    }
+
+    /** C_in·kh·kw, the width of a patch row. */
+    @Override
+    public int inFeatures() {
+        return weight.shape()[1];
+    }
+
+    @Override
+    public int outFeatures() {
+        return outChannels;
+    }
+
+    public ConvGeometry geometry() {
+        return geometry;
+    }
+
+    @Override
+    public void setCaptureListener(CaptureListener listener) {
+        capture.set(listener);
+    }
+
+    /** (N, C_in, H, W) to (N, C_out, H_out, W_out). */
+    @Override
+    public Variable forward(Variable x) {
+        int[] s = x.shape();
+        if (s.length != 4 || s[1] != inChannels) throw shapeError("(N, " + inChannels + ", H, W)", s);
+        requireDtype(x, weight.value().dtype());
+        int oh = geometry.outH(s[2]), ow = geometry.outW(s[3]);
+        if (oh < 1 || ow < 1) {
+            throw new IllegalArgumentException(describe() + ": input of shape " + java.util.Arrays.toString(s)
+                    + " is smaller than the " + geometry.kernelH() + "×" + geometry.kernelW() + " kernel (with padding "
+                    + geometry.padH() + "×" + geometry.padW() + " and dilation " + geometry.dilationH() + "×"
+                    + geometry.dilationW() + ")");
+        }
+        Variable cols = x.unfold(geometry);                                    // (N, C_in·kh·kw, L)
+        Variable y = patchesTimesWeight(cols, weight.variable(), bias == null ? null : bias.variable());
+        if (capture.isOn()) {
+            // Rows are patches (N·L, C_in·kh·kw), L per example; the output gradient likewise (N·L, C_out).
+            int n = s[0], width = inFeatures();
+            capture.record(this, cols.value().transpose(1, 2).reshape(-1, width), Capture.regularIds(n * oh * ow, n), n,
+                    y, g -> g.transpose(1, 2).reshape(-1, outChannels));
+        }
+        return y.reshape(s[0], outChannels, oh, ow);
+    }
+
+    /**
+     * {@code Y_n = W P_n + b} for every example's patch matrix P_n (C_in·kh·kw, L): ∂P_n = Wᵀ G_n, ∂W = Σ_n G_n P_nᵀ,
+     * ∂b = Σ_{n,l} G_n.
+     */
+    private static Variable patchesTimesWeight(Variable cols, Variable w, Variable b) {
+        Tensor y = w.value().matmul(cols.value());
+        if (b != null) y = y.add(b.value().reshape(-1, 1));
+        Variable[] inputs = b == null ? new Variable[]{cols, w} : new Variable[]{cols, w, b};
+        return Node.record("conv2d", y, inputs, (g, o, n) -> {
+            Variable[] grads = new Variable[inputs.length];
+            if (n[0]) grads[0] = w.mT().matmul(g);
+            if (n[1]) grads[1] = g.matmul(cols.mT()).sum(0);
+            if (b != null && n[2]) grads[2] = g.sum(2).sum(0);
+            return grads;
+        });
+    }
+
+    @Override
+    public String toString() {
+        return "Conv2d(" + inChannels + ", " + outChannels + ", kernel=" + geometry.kernelH() + "×" + geometry.kernelW()
+                + ", stride=" + geometry.strideH() + ", padding=" + geometry.padH() + ", dilation=" + geometry.dilationH() + ")";
+    }
+}
