@@ -367,7 +367,7 @@ public final class KfacOptimizer {
             l2 += wd * (dot(e.getKey().value().sub(delta), delta) + 0.5 * dot(delta, delta));
         }
         double after;
-        try (Grad.Scope s = Grad.disabled()) {
+        try (var _ = Grad.disabled()) {
             after = reevaluate.get().value().item();
         }
         if (!(predicted < 0)) return;
