@@ -77,15 +77,32 @@ public final class Rng {
 
     /** Uniform values in [lo, hi). */
     public Tensor uniform(DType dtype, double lo, double hi, int... shape) {
-        Tensor t = Tensor.allocate(dtype, shape);
+        if (!(lo <= hi) || !Double.isFinite(hi - lo)) {
+            throw new IllegalArgumentException("uniform: needs finite lo ≤ hi, got [" + lo + ", " + hi + ")");
+        }
+        Tensor t = Tensor.allocate("uniform", dtype, shape);
         int n = t.numel();
-        for (int i = 0; i < n; i++) t.setFlat(i, lo + (hi - lo) * nextDouble());
+        // Rounding (to float above all) can land on hi itself when u is close to 1; capping at the largest value
+        // below hi keeps the interval half-open.
+        if (dtype == DType.F64) {
+            double[] d = t.f64();
+            double top = Math.max(lo, Math.nextDown(hi));
+            for (int i = 0; i < n; i++) d[i] = Math.min(lo + (hi - lo) * nextDouble(), top);
+        } else {
+            float[] f = t.f32();
+            float top = Math.max((float) lo, Math.nextDown((float) hi));
+            for (int i = 0; i < n; i++) f[i] = Math.min((float) (lo + (hi - lo) * nextDouble()), top);
+        }
         return t;
     }
 
     /** Normal values with the given mean and standard deviation. */
     public Tensor normal(DType dtype, double mean, double std, int... shape) {
-        Tensor t = Tensor.allocate(dtype, shape);
+        if (!(std >= 0) || !Double.isFinite(std) || !Double.isFinite(mean)) {
+            throw new IllegalArgumentException("normal: needs a finite mean and a finite std ≥ 0, got mean " + mean
+                    + " and std " + std);
+        }
+        Tensor t = Tensor.allocate("normal", dtype, shape);
         int n = t.numel();
         for (int i = 0; i < n; i++) t.setFlat(i, mean + std * nextGaussian());
         return t;
@@ -94,7 +111,7 @@ public final class Rng {
     /** 1 with probability p, else 0. */
     public Tensor bernoulli(DType dtype, double p, int... shape) {
         if (!(p >= 0 && p <= 1)) throw new IllegalArgumentException("bernoulli: p must be in [0, 1], got " + p);
-        Tensor t = Tensor.allocate(dtype, shape);
+        Tensor t = Tensor.allocate("bernoulli", dtype, shape);
         int n = t.numel();
         for (int i = 0; i < n; i++) t.setFlat(i, nextDouble() < p ? 1 : 0);
         return t;
@@ -105,42 +122,80 @@ public final class Rng {
      * drawn by inverse transform sampling.
      */
     public int[] categorical(Tensor probs) {
-        if (probs.rank() < 1 || probs.size(-1) == 0) {
-            throw new IllegalArgumentException("categorical: probabilities need shape (..., C) with C ≥ 1, got "
-                    + Shapes.str(probs.shapeRef()));
-        }
-        int c = probs.size(-1);
-        double[] p = probs.toDoubleArray();
-        int rows = p.length / c;
+        double[] p = weights("categorical", probs);
+        int c = probs.size(-1), rows = p.length / c;
         int[] out = new int[rows];
+        for (int r = 0; r < rows; r++) out[r] = draw("categorical", p, r * c, c, r);
+        return out;
+    }
+
+    /**
+     * {@code samples} class indices per row of {@code probs} (shape (..., C), non-negative weights): with replacement,
+     * independent categorical draws; without, each drawn class leaves the pool (so {@code samples} may not exceed the
+     * number of classes of non-zero weight). Returns one array per row.
+     */
+    public int[][] multinomial(Tensor probs, int samples, boolean replacement) {
+        if (samples < 0) throw new IllegalArgumentException("multinomial: number of samples must be ≥ 0, got " + samples);
+        double[] p = weights("multinomial", probs);
+        int c = probs.size(-1), rows = p.length / c;
+        int[][] out = new int[rows][samples];
         for (int r = 0; r < rows; r++) {
-            double total = 0;
-            for (int j = 0; j < c; j++) {
-                double v = p[r * c + j];
-                if (!(v >= 0) || Double.isInfinite(v)) {
-                    throw new IllegalArgumentException("categorical: row " + r + " has an invalid weight " + v);
-                }
-                total += v;
-            }
-            if (total <= 0) throw new IllegalArgumentException("categorical: row " + r + " has zero total weight");
-            double u = nextDouble() * total, acc = 0;
-            int k = c - 1;
-            for (int j = 0; j < c; j++) {
-                acc += p[r * c + j];
-                if (u < acc) {
-                    k = j;
-                    break;
+            if (!replacement) {
+                int positive = 0;
+                for (int j = 0; j < c; j++) if (p[r * c + j] > 0) positive++;
+                if (samples > positive) {
+                    throw new IllegalArgumentException("multinomial: cannot draw " + samples + " samples without "
+                            + "replacement from row " + r + ", which has only " + positive + " classes of non-zero weight");
                 }
             }
-            // Never return a zero-probability class through rounding at the end of the row.
-            while (p[r * c + k] == 0 && k > 0) k--;
-            out[r] = k;
+            for (int k = 0; k < samples; k++) {
+                int j = draw("multinomial", p, r * c, c, r);
+                out[r][k] = j;
+                if (!replacement) p[r * c + j] = 0;
+            }
         }
         return out;
     }
 
+    /** The weights of probs as a row-major array, checked: shape (..., C) with C ≥ 1, each finite and ≥ 0. */
+    private static double[] weights(String op, Tensor probs) {
+        if (probs.rank() < 1 || probs.size(-1) == 0) {
+            throw new IllegalArgumentException(op + ": probabilities need shape (..., C) with C ≥ 1, got "
+                    + Shapes.str(probs.shapeRef()));
+        }
+        double[] p = probs.toDoubleArray();
+        int c = probs.size(-1);
+        for (int i = 0; i < p.length; i++) {
+            if (!(p[i] >= 0) || Double.isInfinite(p[i])) {
+                throw new IllegalArgumentException(op + ": row " + i / c + " has an invalid weight " + p[i]
+                        + " at class " + i % c);
+            }
+        }
+        return p;
+    }
+
+    /** One index in [0, c) with probability p[off + j] / Σ p[off..off+c), by inverse transform sampling. */
+    private int draw(String op, double[] p, int off, int c, int row) {
+        double total = 0;
+        for (int j = 0; j < c; j++) total += p[off + j];
+        if (total <= 0) throw new IllegalArgumentException(op + ": row " + row + " has zero total weight");
+        double u = nextDouble() * total, acc = 0;
+        int k = c - 1;
+        for (int j = 0; j < c; j++) {
+            acc += p[off + j];
+            if (u < acc) {
+                k = j;
+                break;
+            }
+        }
+        // Never return a zero-probability class through rounding at the end of the row.
+        while (p[off + k] == 0 && k > 0) k--;
+        return k;
+    }
+
     /** A uniformly random permutation of 0..n-1 (Fisher–Yates). */
     public int[] permutation(int n) {
+        if (n < 0) throw new IllegalArgumentException("permutation: size must be ≥ 0, got " + n);
         int[] p = new int[n];
         for (int i = 0; i < n; i++) p[i] = i;
         for (int i = n - 1; i > 0; i--) {
