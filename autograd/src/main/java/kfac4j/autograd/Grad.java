@@ -1,5 +1,7 @@
 package kfac4j.autograd;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import kfac4j.tensor.Tensor;
@@ -55,5 +57,48 @@ public final class Grad {
     public static List<Variable> grad(Variable output, Tensor seed, List<Variable> inputs, boolean keepGraph,
                                       boolean createGraph) {
         return Backprop.run(output, seed, inputs, keepGraph || createGraph, createGraph);
+    }
+
+    /** The gradients of a one-element {@code output} with respect to {@code inputs}; the graph is freed. */
+    public static List<Variable> grad(Variable output, List<Variable> inputs) {
+        if (output.value().numel() != 1) {
+            throw new IllegalArgumentException("grad: the output has shape " + Arrays.toString(output.shape())
+                    + "; without a seed it must have a single element");
+        }
+        return grad(output, output.value().onesLike(), inputs, false, false);
+    }
+
+    /**
+     * The Hessian-vector product {@code ∇²L · v} of a one-element {@code loss} by double backward: the gradient is
+     * recorded, then {@code ⟨∇L, v⟩} is differentiated. {@code v} has one tensor per parameter, of its shape. The graph
+     * is kept, so several products can be taken.
+     */
+    public static List<Tensor> hessianVectorProduct(Variable loss, List<Variable> params, List<Tensor> v) {
+        if (v.size() != params.size()) {
+            throw new IllegalArgumentException("hessianVectorProduct: " + v.size() + " vector pieces for "
+                    + params.size() + " parameters");
+        }
+        if (loss.value().numel() != 1) {
+            throw new IllegalArgumentException("hessianVectorProduct: the loss has shape "
+                    + Arrays.toString(loss.shape()) + "; it must have a single element");
+        }
+        List<Variable> grads = grad(loss, loss.value().onesLike(), params, true, true);
+        Variable dot = null;
+        for (int i = 0; i < params.size(); i++) {
+            if (!Arrays.equals(v.get(i).shape(), params.get(i).shape())) {
+                throw new IllegalArgumentException("hessianVectorProduct: vector piece " + i + " has shape "
+                        + Arrays.toString(v.get(i).shape()) + ", its parameter " + Arrays.toString(params.get(i).shape()));
+            }
+            if (!grads.get(i).requiresGrad()) continue; // a gradient independent of θ contributes nothing
+            Variable term = grads.get(i).mul(Variable.constant(v.get(i))).sum();
+            dot = dot == null ? term : dot.add(term);
+        }
+        List<Tensor> out = new ArrayList<>(params.size());
+        if (dot == null) {
+            for (Variable p : params) out.add(p.value().zerosLike());
+            return out;
+        }
+        for (Variable h : grad(dot, dot.value().onesLike(), params, true, false)) out.add(h.value());
+        return out;
     }
 }

@@ -44,7 +44,11 @@ public final class Variable {
         return value;
     }
 
-    /** The gradient accumulated by backward passes (leaves only), or null before the first. */
+    /**
+     * The gradient accumulated by backward passes (leaves only), or null before the first. It is this variable's own
+     * contiguous tensor, shared with no other gradient and not with a backward seed, so optimizers may modify it in
+     * place.
+     */
     public Tensor grad() {
         return grad;
     }
@@ -111,7 +115,11 @@ public final class Variable {
         backward(seed, false);
     }
 
-    /** Backpropagates {@code seed}; with {@code keepGraph} the graph survives for another backward pass. */
+    /**
+     * Backpropagates {@code seed}, adding into the leaves' gradients; with {@code keepGraph} the graph survives for
+     * another backward pass (with another seed, as the type-2 Fisher's passes do), otherwise its saved tensors are
+     * released as the pass goes and a second pass is an error.
+     */
     public void backward(Tensor seed, boolean keepGraph) {
         Backprop.run(this, seed, null, keepGraph, false);
     }
@@ -122,8 +130,11 @@ public final class Variable {
     }
 
     /**
-     * Registers a hook that sees the total gradient with respect to this variable during every backward pass and
-     * returns the gradient to pass on (the same one, or a replacement of the same shape).
+     * Registers a hook that sees the total gradient with respect to this variable during every backward pass (also
+     * {@link Grad#grad}) and returns the gradient to pass on: a replacement of the same shape, or null to pass it on
+     * unchanged. Hooks run in registration order, once per pass, after all contributions are summed; on a leaf they
+     * run before the gradient is accumulated. A variable that needs no gradient never receives one, so its hooks never
+     * run.
      */
     public HookHandle onGrad(UnaryOperator<Variable> hook) {
         if (hooks == null) hooks = new ArrayList<>();
@@ -234,8 +245,14 @@ public final class Variable {
         return Node.record("mul", value.mul(s), in(this), (g, o, n) -> in(g.mul(s)));
     }
 
+    /** Division by a constant (a true division, not a multiplication by 1/s, so values match PyTorch's). */
     public Variable div(double s) {
-        return mul(1.0 / s);
+        return Node.record("div", value.div(s), in(this), (g, o, n) -> in(g.div(s)));
+    }
+
+    /** {@code s − x}. */
+    public Variable rsub(double s) {
+        return neg().add(s);
     }
 
     public Variable neg() {
@@ -368,6 +385,16 @@ public final class Variable {
     /** The smaller of two (broadcast) values; where they tie, each gets half the gradient (as PyTorch). */
     public Variable minimum(Variable b) {
         return extremum("minimum", this, b, value.minimum(b.value), -1);
+    }
+
+    /** The larger of this and a constant (ties share the gradient, as {@link #maximum(Variable)}). */
+    public Variable maximum(double s) {
+        return maximum(c(Tensor.scalar(value.dtype(), s)));
+    }
+
+    /** The smaller of this and a constant (ties share the gradient, as {@link #minimum(Variable)}). */
+    public Variable minimum(double s) {
+        return minimum(c(Tensor.scalar(value.dtype(), s)));
     }
 
     /** maximum (sign 1) or minimum (sign −1): a's share of the gradient is [sign·(a − b) > 0] + ½[a = b]. */

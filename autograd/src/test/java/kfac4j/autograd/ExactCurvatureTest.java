@@ -264,6 +264,20 @@ class ExactCurvatureTest {
     }
 
     @Test
+    void hessianVectorProductsAreTheDenseHessianTimesTheVector() {
+        Mlp net = new Mlp(rng, Variable::tanh, 3, 4, 2);
+        Tensor x = randn(5, 3), y = randn(5, 2);
+        Variable loss = mseTerms(net.forward(x), y).mean();
+        Tensor h = ExactCurvature.hessian(loss, net.params);
+        List<Tensor> v = new ArrayList<>();
+        for (Variable p : net.params) v.add(randn(p.shape()));
+        Tensor hv = ExactCurvature.flatten(Grad.hessianVectorProduct(loss, net.params, v));
+        assertThat(relError(hv, h.matmul(ExactCurvature.flatten(v)))).isLessThan(1e-13);
+        assertThatThrownBy(() -> Grad.hessianVectorProduct(loss, net.params, v.subList(0, 1)))
+                .hasMessageContaining("1 vector pieces for 4 parameters");
+    }
+
+    @Test
     void blocksAndReorderingsPickTheDocumentedEntries() {
         Variable w = Variable.leaf(randn(2, 3)), b = Variable.leaf(randn(2));
         Tensor m = Tensor.arange(DType.F64, 64).reshape(8, 8);

@@ -112,6 +112,9 @@ class OpGradientTest {
                 new Unary("sub scalar", x -> x.sub(0.75), "any", false),
                 new Unary("mul scalar", x -> x.mul(-2.5), "any", false),
                 new Unary("div scalar", x -> x.div(3.0), "any", false),
+                new Unary("rsub scalar", x -> x.rsub(2.0), "any", false),
+                new Unary("maximum scalar", x -> x.maximum(0.3).square(), "any", true),
+                new Unary("minimum scalar", x -> x.minimum(-0.3).square(), "any", true),
                 new Unary("clamp", x -> x.clamp(-0.9, 0.9), "any", true),
                 new Unary("contiguous", Variable::contiguous, "any", false));
         List<DynamicTest> tests = new ArrayList<>();
