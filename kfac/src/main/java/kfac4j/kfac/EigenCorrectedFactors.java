@@ -6,10 +6,11 @@ import kfac4j.tensor.Tensor;
 
 /**
  * EKFAC (George et al., 2018): K-FAC's eigenbasis {@code Q_G ⊗ Q_A} with the eigenvalues refitted to the data,
- * {@code s_ij = ρ Σ_{n,c} ((Q_Gᵀ ∇_{n,c} Q_A)_ij)²}, where {@code ∇_{n,c} = Σ_r g_{n,r,c} a_{n,r}ᵀ} is the
- * contribution of example n and backward pass c to the gradient of {@code [W b]}. Among all operators diagonal in
- * this basis it is the one closest to the curvature in Frobenius norm, so it is never farther than K-FAC, whose
- * eigenvalues {@code λ_G,i λ_A,j} are one such diagonal.
+ * {@code s_ij = ρ Σ_{u,c} ((Q_Gᵀ g_{u,c})_i (Q_Aᵀ a_u)_j)²} over the units u of the layer's flavour (rows for
+ * expand, examples with reduced vectors for reduce; see {@link EigenvalueCorrection}) and backward passes c. The
+ * refitted diagonal is the best one in this basis for the flavour's curvature, so EKFAC is exact wherever K-FAC is,
+ * and for one row and one loss term per example never farther from the GGN than K-FAC, whose eigenvalues
+ * {@code λ_G,i λ_A,j} are just one diagonal.
  */
 public record EigenCorrectedFactors(KroneckerEigenbasis basis, Tensor eigenvalues) implements LayerCurvature {
 

@@ -6,22 +6,28 @@ import kfac4j.nn.SharedRows;
 import kfac4j.tensor.Tensor;
 
 /**
- * The running sum behind EKFAC's eigenvalues for one layer in a fixed eigenbasis: {@code Σ w ((Q_Gᵀ ∇_{n,c} Q_A)_ij)²}
- * over examples n and backward passes c, where {@code ∇_{n,c} = Σ_r g_{n,r,c} a_{n,r}ᵀ} is the per-example
- * gradient of {@code [W b]} (summed over all calls of the layer). Rows are rotated first
- * ({@code ã = a Q_A}, {@code g̃ = g Q_G}), so a per-example gradient in the basis is one small GEMM {@code g̃ᵀ ã};
- * without weight sharing it is an outer product and the whole sum collapses into one GEMM {@code (g̃²)ᵀ ã²}.
- * Examples are processed in chunks so that per-example gradients never take more than a few million entries.
+ * The running sum behind EKFAC's eigenvalues for one layer in a fixed eigenbasis, under the same independence
+ * assumption as the layer's K-FAC flavour (as curvlinops does):
+ * <ul>
+ * <li>expand: every row is a unit, {@code s_ij = Σ w Σ_{n,r} ((Q_Gᵀ g_{n,r})_i (Q_Aᵀ a_{n,r})_j)²};</li>
+ * <li>reduce: every example is a unit, with the reduced vectors {@code ĝ_n = Σ_r g_{n,r}} and
+ * {@code â_n = (1/R_n) Σ_r a_{n,r}}.</li>
+ * </ul>
+ * Each unit's gradient {@code g aᵀ} has coordinates {@code g̃ ãᵀ} in the basis ({@code g̃ = Q_Gᵀ g},
+ * {@code ã = Q_Aᵀ a}), whose squares {@code g̃_i² ã_j²} sum over units in one GEMM, {@code (G̃²)ᵀ Ã²}. Where the
+ * flavour is exact (its units' gradients are the GGN's rank-one terms), this is the diagonal of the GGN in the
+ * eigenbasis, and EKFAC is exact too; with one row and one loss term per example it is the operator diagonal in
+ * this basis closest to the GGN, never farther from it than K-FAC.
  */
 final class EigenvalueCorrection {
-    private static final long CHUNK_ENTRIES = 1L << 22;
-
     private final KroneckerEigenbasis basis;
+    private final Approximation approximation;
     private final boolean bias;
     private Tensor sum;
 
-    EigenvalueCorrection(KroneckerEigenbasis basis, boolean bias) {
+    EigenvalueCorrection(KroneckerEigenbasis basis, Approximation approximation, boolean bias) {
         this.basis = basis;
+        this.approximation = approximation;
         this.bias = bias;
     }
 
@@ -35,39 +41,21 @@ final class EigenvalueCorrection {
             throw new IllegalStateException("EKFAC: " + inputs.size() + " input calls for " + grads.size() + " gradient calls");
         }
         if (grads.isEmpty()) return;
-        int calls = grads.size(), n = grads.get(0).numExamples();
-        Tensor[] a = new Tensor[calls], g = new Tensor[calls];
-        int[][][] rowsOf = new int[calls][][];
-        for (int k = 0; k < calls; k++) {
-            SharedRows in = inputs.get(k), out = grads.get(k);
-            if (in.numRows() != out.numRows() || in.numExamples() != out.numExamples()) {
-                throw new IllegalStateException("EKFAC: a call's inputs have " + in.numRows() + " rows of "
-                        + in.numExamples() + " examples but its output gradients " + out.numRows() + " rows of "
-                        + out.numExamples());
-            }
-            a[k] = (bias ? LayerStatistics.homogeneous(in.rows()) : in.rows()).matmul(basis.qA());
-            g[k] = out.rows().matmul(basis.qG());
-            rowsOf[k] = LayerStatistics.regularRowsPerExample(out) > 0 ? null : rowsByExample(out);
-        }
-        Tensor term;
-        if (calls == 1 && LayerStatistics.regularRowsPerExample(grads.get(0)) == 1) {
-            // Σ_n (g̃_ni ã_nj)² = Σ_n g̃_ni² ã_nj².
-            term = g[0].square().mT().matmul(a[0].square());
+        Tensor a, g;
+        if (approximation == Approximation.EXPAND) {
+            a = stack(inputs);
+            g = stack(grads);
         } else {
-            long perExample = (long) basis.outputDim() * basis.inputDim();
-            int chunk = (int) Math.max(1, Math.min(n, CHUNK_ENTRIES / Math.max(1, perExample)));
-            term = null;
-            for (int start = 0; start < n; start += chunk) {
-                int count = Math.min(chunk, n - start);
-                Tensor perExampleGrads = null;
-                for (int k = 0; k < calls; k++) {
-                    perExampleGrads = LayerStatistics.accumulate(perExampleGrads,
-                            perExampleGradients(a[k], g[k], grads.get(k), rowsOf[k], start, count));
-                }
-                term = LayerStatistics.accumulate(term, perExampleGrads.square().sum(0));
-            }
+            a = LayerStatistics.perExampleMean(inputs);
+            g = null;
+            for (SharedRows c : grads) g = LayerStatistics.accumulate(g, LayerStatistics.perExampleSum(c));
         }
-        sum = LayerStatistics.accumulate(sum, term.mul(weight));
+        if (a.size(0) != g.size(0)) {
+            throw new IllegalStateException("EKFAC: " + a.size(0) + " input units for " + g.size(0) + " gradient units");
+        }
+        if (bias) a = LayerStatistics.homogeneous(a);
+        Tensor ga = g.matmul(basis.qG()).square(), aa = a.matmul(basis.qA()).square();
+        sum = LayerStatistics.accumulate(sum, ga.mT().matmul(aa).mul(weight));
     }
 
     /** The corrected eigenvalues, {@code scale · Σ}, shape (D_out, D_in'); zeros when no pass was added. */
@@ -76,32 +64,10 @@ final class EigenvalueCorrection {
         return sum.mul(scale);
     }
 
-    /** {@code g̃_nᵀ ã_n} for examples {@code start .. start+count}: shape (count, D_out, D_in'). */
-    private Tensor perExampleGradients(Tensor a, Tensor g, SharedRows rows, int[][] rowsOf, int start, int count) {
-        if (rowsOf == null) {
-            int r = LayerStatistics.regularRowsPerExample(rows);
-            Tensor gs = g.narrow(0, start * r, count * r).reshape(count, r, g.size(1));
-            Tensor as = a.narrow(0, start * r, count * r).reshape(count, r, a.size(1));
-            return gs.mT().matmul(as);
-        }
-        Tensor[] parts = new Tensor[count];
-        for (int e = 0; e < count; e++) {
-            int[] idx = rowsOf[start + e];
-            parts[e] = idx.length == 0 ? Tensor.zeros(g.dtype(), g.size(1), a.size(1))
-                    : g.indexSelect(0, idx).mT().matmul(a.indexSelect(0, idx));
-        }
-        return Tensor.stack(0, parts);
-    }
-
-    private static int[][] rowsByExample(SharedRows s) {
-        int n = s.numExamples();
-        int[] counts = new int[n];
-        for (int e : s.exampleOfRow()) counts[e]++;
-        int[][] out = new int[n][];
-        for (int i = 0; i < n; i++) out[i] = new int[counts[i]];
-        int[] fill = new int[n];
-        int[] ids = s.exampleOfRow();
-        for (int m = 0; m < ids.length; m++) out[ids[m]][fill[ids[m]]++] = m;
-        return out;
+    private static Tensor stack(List<SharedRows> calls) {
+        if (calls.size() == 1) return calls.get(0).rows();
+        Tensor[] rows = new Tensor[calls.size()];
+        for (int i = 0; i < rows.length; i++) rows[i] = calls.get(i).rows();
+        return Tensor.concat(0, rows);
     }
 }

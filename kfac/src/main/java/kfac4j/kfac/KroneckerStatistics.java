@@ -43,7 +43,9 @@ final class KroneckerStatistics {
         corrections = new EigenvalueCorrection[layers.size()];
         for (int i = 0; i < stats.length; i++) {
             KroneckerEigenbasis b = bases.get(layers.get(i).name());
-            if (b != null) corrections[i] = new EigenvalueCorrection(b, layers.get(i).hasBias());
+            if (b != null) {
+                corrections[i] = new EigenvalueCorrection(b, layers.get(i).approximation(), layers.get(i).hasBias());
+            }
         }
     }
 

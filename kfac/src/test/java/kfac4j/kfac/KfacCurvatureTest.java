@@ -1,0 +1,168 @@
+package kfac4j.kfac;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import kfac4j.autograd.Variable;
+import kfac4j.nn.CrossEntropyLoss;
+import kfac4j.nn.Linear;
+import kfac4j.nn.Loss;
+import kfac4j.nn.MSELoss;
+import kfac4j.nn.Reduction;
+import kfac4j.nn.Sequential;
+import kfac4j.nn.Tanh;
+import kfac4j.tensor.DType;
+import kfac4j.tensor.Rng;
+import kfac4j.tensor.Tensor;
+
+/**
+ * The curvature operator over a data set (DESIGN.md §5.4): the whole block-diagonal operator against its dense
+ * matrix, statistics over several batches against one batch holding them all, the vector layout, and EKFAC.
+ */
+class KfacCurvatureTest {
+
+    static Sequential mlp(Rng rng) {
+        return new Sequential(new Linear(3, 4, true, DType.F64, rng), new Tanh(), new Linear(4, 2, false, DType.F64, rng));
+    }
+
+    static KfacCurvature.Batch batch(Rng rng, int n) {
+        Tensor x = rng.normal(DType.F64, 0, 1, n, 3);
+        double[] y = new double[n];
+        for (int i = 0; i < n; i++) y[i] = rng.nextInt(2);
+        return new KfacCurvature.Batch(x, Tensor.fromArray(y, n));
+    }
+
+    @Test
+    void operatorMatchesItsDenseBlockDiagonalMatrix() {
+        Rng rng = new Rng(1);
+        Sequential model = mlp(rng);
+        KfacCurvature k = KfacCurvature.over(model, new CrossEntropyLoss(), List.of(batch(rng, 6))).fisher(FisherType.TYPE2).compute();
+        assertThat(k.layers()).containsExactly("0", "2");
+        assertThat(k.dim()).isEqualTo(4 * 4 + 2 * 4);
+        assertThat(k.offset("2")).isEqualTo(16);
+        double[][] dense = Dense.of(k.dense());
+        // Off-diagonal blocks vanish; diagonal blocks are G ⊗ A of each layer.
+        double[][] first = Dense.kron(Dense.of(k.factors("0").g()), Dense.of(k.factors("0").a()));
+        double[][] second = Dense.kron(Dense.of(k.factors("2").g()), Dense.of(k.factors("2").a()));
+        for (int i = 0; i < 24; i++) {
+            for (int j = 0; j < 24; j++) {
+                double expected = i < 16 && j < 16 ? first[i][j] : i >= 16 && j >= 16 ? second[i - 16][j - 16] : 0;
+                assertThat(dense[i][j]).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-14));
+            }
+        }
+        Tensor v = rng.normal(DType.F64, 0, 1, 24);
+        assertThat(Dense.relativeError(Dense.vector(k.matvec(v)), Dense.matvec(dense, Dense.vector(v)))).isLessThan(1e-13);
+        double damping = 1e-2;
+        double[] solved = Dense.solve(Dense.plusIdentity(dense, damping), Dense.vector(v));
+        assertThat(Dense.relativeError(Dense.vector(k.inverse(damping).apply(v)), solved)).isLessThan(1e-10);
+        double logdet = Dense.logdet(Dense.plusIdentity(dense, damping));
+        assertThat(k.logdet(damping)).isCloseTo(logdet, org.assertj.core.data.Offset.offset(1e-10 * Math.abs(logdet)));
+        assertThat(k.inverse(damping).notes()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Reduction.class)
+    void severalBatchesGiveTheFactorsOfOneBatchHoldingThemAll(Reduction reduction) {
+        Rng rng = new Rng(2);
+        Sequential model = mlp(rng);
+        KfacCurvature.Batch b1 = batch(rng, 3), b2 = batch(rng, 5);
+        KfacCurvature.Batch both = new KfacCurvature.Batch(Tensor.concat(0, b1.input(), b2.input()),
+                Tensor.concat(0, b1.target(), b2.target()));
+        Loss loss = new CrossEntropyLoss(reduction);
+        for (Approximation approx : Approximation.values()) {
+            KfacCurvature split = KfacCurvature.over(model, loss, List.of(b1, b2)).approximation(approx).fisher(FisherType.TYPE2).compute();
+            KfacCurvature whole = KfacCurvature.over(model, loss, List.of(both)).approximation(approx).fisher(FisherType.TYPE2).compute();
+            for (String name : whole.layers()) {
+                assertThat(split.factors(name).a().allClose(whole.factors(name).a(), 1e-12, 1e-14)).isTrue();
+                assertThat(split.factors(name).g().allClose(whole.factors(name).g(), 1e-12, 1e-14)).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void gradientsAreLaidOutAsRowMajorWbPerLayer() {
+        Rng rng = new Rng(3);
+        Sequential model = mlp(rng);
+        KfacCurvature.Batch b = batch(rng, 4);
+        Loss loss = new CrossEntropyLoss();
+        KfacCurvature k = KfacCurvature.over(model, loss, List.of(b)).compute();
+        loss.apply(model.forward(Variable.constant(b.input())), b.target()).backward();
+        Linear first = (Linear) model.get(0), last = (Linear) model.get(2);
+        double[] expected = new double[k.dim()];
+        double[] a = Reference.joined(first.weight().grad(), first.bias().grad());
+        double[] c = Reference.joined(last.weight().grad(), null);
+        System.arraycopy(a, 0, expected, 0, a.length);
+        System.arraycopy(c, 0, expected, a.length, c.length);
+        assertThat(Dense.vector(k.gradients())).containsExactly(expected, org.assertj.core.data.Offset.offset(0.0));
+    }
+
+    @Test
+    void ekfacIsExactWhereKfacIsExactInBothSettingsAndWithRaggedRows() {
+        Rng rng = new Rng(4);
+        Sequential perRow = ExactnessTest.deepLinear(rng, false), pooled = ExactnessTest.deepLinear(rng, true);
+        Tensor x = rng.normal(DType.F64, 0, 1, 3, 4, ExactnessTest.D0);
+        Tensor yRows = rng.normal(DType.F64, 0, 1, 3, 4, ExactnessTest.C), yPooled = rng.normal(DType.F64, 0, 1, 3, ExactnessTest.C);
+        assertEkfacExact(perRow, () -> perRow.forward(Variable.constant(x)), new MSELoss(Reduction.MEAN), yRows, Approximation.EXPAND);
+        assertEkfacExact(pooled, () -> pooled.forward(Variable.constant(x)), new MSELoss(Reduction.SUM), yPooled, Approximation.REDUCE);
+        ExactnessTest.RaggedDeepLinear ragged = new ExactnessTest.RaggedDeepLinear(rng);
+        int[] ids = {0, 0, 0, 1, 2, 2, 2, 2};
+        Tensor rows = rng.normal(DType.F64, 0, 1, ids.length, ExactnessTest.D0), y = rng.normal(DType.F64, 0, 1, ids.length, ExactnessTest.C);
+        assertEkfacExact(ragged, () -> ragged.forward(Variable.constant(rows), ids, 3), new MSELoss(Reduction.MEAN), y, Approximation.EXPAND);
+    }
+
+    private static void assertEkfacExact(kfac4j.nn.Module model, java.util.function.Supplier<Variable> prediction, Loss loss,
+                                         Tensor y, Approximation approx) {
+        KfacCurvature ekfac = KfacCurvature.overLosses(model, List.of(() -> loss.apply(prediction.get(), y)))
+                .approximation(approx).fisher(FisherType.TYPE2).eigenvalueCorrection(true).compute();
+        Variable f = prediction.get();
+        for (String name : ekfac.layers()) {
+            double[][] ggn = Reference.ggn(f, loss, (kfac4j.nn.WeightSharingLinear) model.namedModules().get(name));
+            assertThat(ekfac.block(name)).isInstanceOf(EigenCorrectedFactors.class);
+            assertThat(Dense.relativeError(Dense.of(ekfac.block(name).dense()), ggn)).as(approx + ", layer " + name).isLessThanOrEqualTo(1e-10);
+        }
+    }
+
+    @Test
+    void ekfacIsAtLeastAsCloseAsKfacOnANonlinearNet() {
+        Rng rng = new Rng(5);
+        Sequential model = FisherTypeTest.mlp("tanh", rng);
+        Tensor x = rng.normal(DType.F64, 0, 1, 8, FisherTypeTest.IN), y = FisherTypeTest.target("ce", rng, 8);
+        Loss loss = new CrossEntropyLoss(Reduction.MEAN);
+        assertEkfacCloser(model, () -> model.forward(Variable.constant(x)), loss, y, Approximation.EXPAND);
+    }
+
+    private static void assertEkfacCloser(kfac4j.nn.Module model, java.util.function.Supplier<Variable> prediction, Loss loss,
+                                          Tensor y, Approximation approx) {
+        List<java.util.function.Supplier<Variable>> data = List.of(() -> loss.apply(prediction.get(), y));
+        KfacCurvature kfac = KfacCurvature.overLosses(model, data).approximation(approx).fisher(FisherType.TYPE2).compute();
+        KfacCurvature ekfac = KfacCurvature.overLosses(model, data).approximation(approx).fisher(FisherType.TYPE2)
+                .eigenvalueCorrection(true).compute();
+        Variable f = prediction.get();
+        for (String name : kfac.layers()) {
+            double[][] ggn = Reference.ggn(f, loss, (kfac4j.nn.WeightSharingLinear) model.namedModules().get(name));
+            double kfacError = Dense.relativeError(Dense.of(kfac.block(name).dense()), ggn);
+            double ekfacError = Dense.relativeError(Dense.of(ekfac.block(name).dense()), ggn);
+            assertThat(kfacError).as("K-FAC must be inexact here, layer " + name).isGreaterThan(1e-3);
+            assertThat(ekfacError).as("layer " + name).isLessThan(kfacError);
+        }
+    }
+
+    @Test
+    void unknownLayersAndBadVectorsAreRejectedByName() {
+        Rng rng = new Rng(7);
+        Sequential model = mlp(rng);
+        KfacCurvature k = KfacCurvature.over(model, new CrossEntropyLoss(), List.of(batch(rng, 2))).compute();
+        assertThatThrownBy(() -> k.factors("fc9")).hasMessageContaining("fc9").hasMessageContaining("[0, 2]");
+        assertThatThrownBy(() -> k.matvec(Tensor.zeros(DType.F64, 5))).hasMessageContaining("length 24");
+        assertThatThrownBy(() -> KfacCurvature.over(model, new CrossEntropyLoss(), List.of(batch(rng, 2)))
+                .approximation("nope", Approximation.REDUCE).compute()).hasMessageContaining("nope").hasMessageContaining("[0, 2]");
+        assertThatThrownBy(() -> KfacCurvature.overLosses(model, List.of(() -> model.forward(Variable.constant(batch(rng, 2).input())).sum())).compute())
+                .hasMessageContaining("kfac4j.nn.Loss");
+    }
+}
