@@ -139,4 +139,47 @@ class ModuleTest {
         for (int i = 0; i < n; i++) if (predicted.get(i) == labels[i]) correct++;
         assertThat(correct).isEqualTo(n);
     }
+
+    @Test
+    void everyLayerNamesItselfAndTheShapesInShapeErrors() {
+        Rng rng = new Rng(11);
+        class Model extends Module {
+            final Sequential features = registerModule("features", new Sequential(new Conv2d(3, 4, 3, rng), new MaxPool2d(2),
+                    new AvgPool2d(2), new GlobalMeanPool(), new PatchEmbedding(3, 2, 8, rng)));
+            final Sequential blocks = registerModule("blocks", new Sequential(new TransformerBlock(8, 2, 16, true, rng)));
+            final MultiHeadSelfAttention attn = registerModule("attn", new MultiHeadSelfAttention(8, 2, false, rng));
+            final LayerNorm ln = registerModule("ln", new LayerNorm(8));
+            final Linear fc1 = registerModule("fc1", new Linear(8, 4, rng));
+            final ClassToken cls = registerModule("cls_token", new ClassToken(8, DType.F32, rng));
+            final PositionalEmbedding pos = registerModule("pos_embed", new PositionalEmbedding(4, 8, DType.F32, rng));
+            final GCNConv gcn = registerModule("gcn", new GCNConv(8, 4, rng));
+            final GraphReadout readout = registerModule("readout", new GraphReadout(GraphReadout.Mode.MEAN));
+            final TransformerLM lm = registerModule("lm", new TransformerLM(10, 8, 2, 16, 1, 4, DType.F32, rng));
+        }
+        Model m = new Model();
+        Variable image = Variable.constant(Tensor.zeros(DType.F32, 2, 5, 6, 6));
+        Variable tokens = Variable.constant(Tensor.zeros(DType.F32, 2, 3, 7));
+        GraphBatch graphs = GraphBatch.of(new int[]{2}, new int[]{0}, new int[]{1});
+        Map<String, Runnable> calls = new LinkedHashMap<>();
+        Variable flat = image.reshape(2, 5, 36);
+        calls.put("features.0", () -> m.features.get(0).forward(image));
+        calls.put("features.1", () -> m.features.get(1).forward(flat));
+        calls.put("features.2", () -> m.features.get(2).forward(flat));
+        calls.put("features.3", () -> m.features.get(3).forward(flat));
+        calls.put("features.4", () -> m.features.get(4).forward(image));
+        calls.put("blocks.0", () -> m.blocks.get(0).forward(tokens));
+        calls.put("attn", () -> m.attn.forward(tokens));
+        calls.put("ln", () -> m.ln.forward(tokens));
+        calls.put("fc1", () -> m.fc1.forward(tokens));
+        calls.put("cls_token", () -> m.cls.forward(tokens));
+        calls.put("pos_embed", () -> m.pos.forward(tokens));
+        calls.put("gcn", () -> m.gcn.forward(tokens.reshape(6, 7), graphs));
+        calls.put("readout", () -> m.readout.forward(tokens.reshape(6, 7), graphs));
+        calls.put("lm", () -> m.lm.forward(Variable.constant(Tensor.zeros(DType.F32, 2, 5))));
+        for (Map.Entry<String, Runnable> e : calls.entrySet()) {
+            assertThatThrownBy(e.getValue()::run).as(e.getKey()).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("'" + e.getKey() + "'").hasMessageContaining("expected input of shape (")
+                    .hasMessageContaining(", got [");
+        }
+    }
 }
