@@ -63,8 +63,11 @@ final class MatMul {
         }
         int[] idx = new int[bl];
         int xo = x.offset(), yo = y.offset();
+        int[] xOffs = new int[nb], yOffs = new int[nb], cOffs = new int[nb];
         for (int t = 0; t < nb; t++) {
-            gemm(m, n, k, x, xo, xst[bl], xst[bl + 1], y, yo, yst[bl], yst[bl + 1], out, t * m * n);
+            xOffs[t] = xo;
+            yOffs[t] = yo;
+            cOffs[t] = t * m * n;
             for (int ax = bl - 1; ax >= 0; ax--) {
                 xo += xst[ax];
                 yo += yst[ax];
@@ -73,6 +76,15 @@ final class MatMul {
                 yo -= yst[ax] * s[ax];
                 idx[ax] = 0;
             }
+        }
+        // One call for the whole batch, so the kernels can share small products out over the threads.
+        Kernels kern = Kernels.active();
+        if (out.dtype() == DType.F32) {
+            kern.gemmBatch(nb, m, n, k, x.f32(), xOffs, xst[bl], xst[bl + 1], y.f32(), yOffs, yst[bl], yst[bl + 1],
+                    out.f32(), cOffs, n, false);
+        } else {
+            kern.gemmBatch(nb, m, n, k, x.f64(), xOffs, xst[bl], xst[bl + 1], y.f64(), yOffs, yst[bl], yst[bl + 1],
+                    out.f64(), cOffs, n, false);
         }
     }
 

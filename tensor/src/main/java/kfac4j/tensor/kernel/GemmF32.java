@@ -69,6 +69,18 @@ final class GemmF32 {
         }
     }
 
+    /**
+     * How many parts a batch of {@code count} products of one shape is split into: one when the products parallelise
+     * themselves or the whole batch is too small to be worth a fork, else a few per thread (so a thread that gets
+     * less CPU time does not hold the others up).
+     */
+    static int batchParts(int count, int m, int n, int k) {
+        long each = (long) m * n * k;
+        int threads = ComputePool.parallelism();
+        if (count < 2 || threads < 2 || each >= PARALLEL_MIN || each * count < PARALLEL_MIN) return 1;
+        return Math.min(count, 4 * threads);
+    }
+
     // ------------------------------------------------------------------ small products: no packing
 
     private static void direct(int m, int n, int k, float[] a, int aOff, int aRs, int aCs, float[] b, int bOff,

@@ -66,6 +66,26 @@ public interface Kernels {
               double[] b, int bOff, int bRs, int bCs,
               double[] c, int cOff, int cRs, boolean accumulate);
 
+    /**
+     * {@code count} products of one shape, {@code C_t = A_t·B_t} (or {@code +=}) for t in [0, count), with A_t, B_t
+     * and C_t at offsets {@code aOffs[t]}, {@code bOffs[t]}, {@code cOffs[t]} and the strides given: batched matmul.
+     * Each product is exactly {@link #gemm}'s. The C_t must not overlap one another or any A_t or B_t (the A_t and B_t
+     * may share storage). Implementations may run the products in parallel.
+     */
+    default void gemmBatch(int count, int m, int n, int k,
+                           float[] a, int[] aOffs, int aRs, int aCs,
+                           float[] b, int[] bOffs, int bRs, int bCs,
+                           float[] c, int[] cOffs, int cRs, boolean accumulate) {
+        for (int t = 0; t < count; t++) gemm(m, n, k, a, aOffs[t], aRs, aCs, b, bOffs[t], bRs, bCs, c, cOffs[t], cRs, accumulate);
+    }
+
+    default void gemmBatch(int count, int m, int n, int k,
+                           double[] a, int[] aOffs, int aRs, int aCs,
+                           double[] b, int[] bOffs, int bRs, int bCs,
+                           double[] c, int[] cOffs, int cRs, boolean accumulate) {
+        for (int t = 0; t < count; t++) gemm(m, n, k, a, aOffs[t], aRs, aCs, b, bOffs[t], bRs, bCs, c, cOffs[t], cRs, accumulate);
+    }
+
     /** The implementation chosen at start-up. */
     static Kernels active() {
         return KernelSelection.ACTIVE;

@@ -243,6 +243,18 @@ final class VectorKernels implements Kernels {
         GemmF32.gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, cRs, accumulate);
     }
 
+    @Override
+    public void gemmBatch(int count, int m, int n, int k, float[] a, int[] aOffs, int aRs, int aCs, float[] b, int[] bOffs,
+                          int bRs, int bCs, float[] c, int[] cOffs, int cRs, boolean accumulate) {
+        // Products too small to split are shared out whole over the threads instead (attention's many heads).
+        int parts = GemmF32.batchParts(count, m, n, k);
+        ComputePool.run(parts, part -> {
+            for (int t = part * count / parts, end = (part + 1) * count / parts; t < end; t++) {
+                GemmF32.gemm(m, n, k, a, aOffs[t], aRs, aCs, b, bOffs[t], bRs, bCs, c, cOffs[t], cRs, accumulate);
+            }
+        });
+    }
+
     // ================================================================== F64
 
     @Override
@@ -429,5 +441,17 @@ final class VectorKernels implements Kernels {
     public void gemm(int m, int n, int k, double[] a, int aOff, int aRs, int aCs, double[] b, int bOff, int bRs,
                      int bCs, double[] c, int cOff, int cRs, boolean accumulate) {
         GemmF64.gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, cRs, accumulate);
+    }
+
+    @Override
+    public void gemmBatch(int count, int m, int n, int k, double[] a, int[] aOffs, int aRs, int aCs, double[] b, int[] bOffs,
+                          int bRs, int bCs, double[] c, int[] cOffs, int cRs, boolean accumulate) {
+        // Products too small to split are shared out whole over the threads instead (attention's many heads).
+        int parts = GemmF64.batchParts(count, m, n, k);
+        ComputePool.run(parts, part -> {
+            for (int t = part * count / parts, end = (part + 1) * count / parts; t < end; t++) {
+                GemmF64.gemm(m, n, k, a, aOffs[t], aRs, aCs, b, bOffs[t], bRs, bCs, c, cOffs[t], cRs, accumulate);
+            }
+        });
     }
 }

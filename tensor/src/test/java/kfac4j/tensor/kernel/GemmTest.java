@@ -205,6 +205,37 @@ class GemmTest {
         }
     }
 
+    /**
+     * A batch of attention-sized products (here 40 of 64×32·32×64, each too small to split, so the batch is shared
+     * out over the threads), with the right operand transposed and shared by every entry as in a broadcast batch.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void batchedProductsAgreeBitForBitWithOneProductAtATime(KernelVariants.Variant v) {
+        Random rnd = new Random(12);
+        int count = 40, m = 64, n = 64, k = 32;
+        assertThat(GemmF32.batchParts(count, m, n, k)).isEqualTo(ComputePool.parallelism() > 1 ? Math.min(count, 4 * ComputePool.parallelism()) : 1);
+        double[] a = new double[count * m * k + 3], b = new double[k * n];
+        for (int i = 0; i < a.length; i++) a[i] = rnd.nextGaussian();
+        for (int i = 0; i < b.length; i++) b[i] = rnd.nextGaussian();
+        int[] aOffs = new int[count], bOffs = new int[count], cOffs = new int[count];
+        for (int t = 0; t < count; t++) {
+            aOffs[t] = 3 + t * m * k;
+            cOffs[t] = (count - 1 - t) * m * n; // any placement of the outputs, as long as they do not overlap
+        }
+        for (boolean accumulate : new boolean[]{false, true}) {
+            double[] want = new double[count * m * n], got = new double[count * m * n];
+            for (int i = 0; i < want.length; i++) want[i] = got[i] = rnd.nextGaussian();
+            for (int t = 0; t < count; t++) REF.gemm(m, n, k, a, aOffs[t], k, 1, b, 0, 1, k, want, cOffs[t], n, accumulate);
+            v.kernels().gemmBatch(count, m, n, k, a, aOffs, k, 1, b, bOffs, 1, k, got, cOffs, n, accumulate);
+            assertSameBits("batch F64" + (accumulate ? " accumulate" : ""), want, got);
+            float[] af = KernelData.f32(a), bf = KernelData.f32(b), wantF = KernelData.f32(want), gotF = KernelData.f32(want);
+            for (int t = 0; t < count; t++) REF.gemm(m, n, k, af, aOffs[t], k, 1, bf, 0, 1, k, wantF, cOffs[t], n, accumulate);
+            v.kernels().gemmBatch(count, m, n, k, af, aOffs, k, 1, bf, bOffs, 1, k, gotF, cOffs, n, accumulate);
+            assertSameBits("batch F32" + (accumulate ? " accumulate" : ""), wantF, gotF);
+        }
+    }
+
     // ------------------------------------------------------------------ threads
 
     /** The production kernels on a pool of 1 and of 3 threads give the same bits (and the reference's). */
