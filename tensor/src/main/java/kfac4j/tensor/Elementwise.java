@@ -9,7 +9,7 @@ import kfac4j.tensor.kernel.UnaryOp;
  * Elementwise operations over strided, broadcast operands. The iteration space is first coalesced (size-1 axes
  * dropped, neighbouring axes merged where every operand allows), so the innermost loop is as long as possible; the
  * outer axes are walked by an odometer and every inner run goes to a kernel. An operand whose inner run is strided
- * (a transposed view, say) is gathered into a scratch row first, so kernels only ever see steps 0 and 1.
+ * (a transposed view, say) is first made contiguous by a cache-blocked copy, so kernels only ever see steps 0 and 1.
  */
 final class Elementwise {
     private Elementwise() {
@@ -41,24 +41,23 @@ final class Elementwise {
         Tensor out = Tensor.allocate(dtype, shape);
         int n = out.numel();
         if (n == 0) return out;
-        int[][] c = Shapes.coalesce(shape, Shapes.broadcastStrides(x.shapeRef(), x.stridesRef(), shape),
-                Shapes.broadcastStrides(y.shapeRef(), y.stridesRef(), shape));
+        int[][] c = coalesce(shape, x, y);
+        // A strided inner run (a transposed view) is copied once, blocked; then every inner run is a kernel call.
+        // A contiguous operand always coalesces to an inner step of 0 or 1.
+        int last = c[0].length - 1;
+        boolean xStrided = c[1][last] != 0 && c[1][last] != 1, yStrided = c[2][last] != 0 && c[2][last] != 1;
+        if (xStrided || yStrided) {
+            if (xStrided) x = x.contiguous();
+            if (yStrided) y = y.contiguous();
+            c = coalesce(shape, x, y);
+        }
         int[] s = c[0], xs = c[1], ys = c[2];
         int rank = s.length, inner = s[rank - 1], xi = xs[rank - 1], yi = ys[rank - 1];
         Object xa = x.data(), ya = y.data(), oa = out.data();
-        Object xRow = xi == 0 || xi == 1 ? null : Rows.array(dtype, inner);
-        Object yRow = yi == 0 || yi == 1 ? null : Rows.array(dtype, inner);
         int[] idx = new int[rank];
         int xo = x.offset(), yo = y.offset();
         for (int o = 0; o < n; o += inner) {
-            if (xRow == null && yRow == null) {
-                Rows.binary(op, xa, xo, xi, ya, yo, yi, oa, o, inner);
-            } else {
-                if (xRow != null) Rows.gather(xa, xo, xi, xRow, 0, inner);
-                if (yRow != null) Rows.gather(ya, yo, yi, yRow, 0, inner);
-                Rows.binary(op, xRow != null ? xRow : xa, xRow != null ? 0 : xo, xRow != null ? 1 : xi,
-                        yRow != null ? yRow : ya, yRow != null ? 0 : yo, yRow != null ? 1 : yi, oa, o, inner);
-            }
+            Rows.binary(op, xa, xo, xi, ya, yo, yi, oa, o, inner);
             for (int ax = rank - 2; ax >= 0; ax--) {
                 xo += xs[ax];
                 yo += ys[ax];
@@ -69,6 +68,11 @@ final class Elementwise {
             }
         }
         return out;
+    }
+
+    private static int[][] coalesce(int[] shape, Tensor x, Tensor y) {
+        return Shapes.coalesce(shape, Shapes.broadcastStrides(x.shapeRef(), x.stridesRef(), shape),
+                Shapes.broadcastStrides(y.shapeRef(), y.stridesRef(), shape));
     }
 
     /** {@code cond ? a : b} elementwise; all three broadcast, the result has the promoted dtype of a and b. */
@@ -126,6 +130,10 @@ final class Elementwise {
         int[][] c = Shapes.coalesce(src.shapeRef(), src.stridesRef(), dst.stridesRef());
         int[] s = c[0], ss = c[1], ds = c[2];
         int rank = s.length, inner = s[rank - 1], si = ss[rank - 1], di = ds[rank - 1];
+        if (rank >= 2 && di == 1 && si != 1 && ss[rank - 2] == 1) {
+            transposeInto(src, dst, s, ss, ds);
+            return;
+        }
         Object sa = src.data(), da = dst.data();
         Object scratch = si != 1 && di != 1 ? Rows.array(src.dtype(), inner) : null;
         int[] idx = new int[rank];
@@ -140,6 +148,48 @@ final class Elementwise {
                 Rows.scatter(scratch, 0, da, dOff, di, inner);
             }
             for (int ax = rank - 2; ax >= 0; ax--) {
+                so += ss[ax];
+                dOff += ds[ax];
+                if (++idx[ax] < s[ax]) break;
+                so -= ss[ax] * s[ax];
+                dOff -= ds[ax] * s[ax];
+                idx[ax] = 0;
+            }
+        }
+    }
+
+    /** Tile edge for blocked transposes: a tile of the source stays in L1 while the output is written row by row. */
+    private static final int TILE = 32;
+
+    /**
+     * copyInto for a source that runs along the second-to-last axis (a transposed view): row by row the reads would
+     * jump a whole column apart and miss the cache every time, so the last two axes are copied in square tiles.
+     */
+    private static void transposeInto(Tensor src, Tensor dst, int[] s, int[] ss, int[] ds) {
+        int rank = s.length, rows = s[rank - 2], cols = s[rank - 1], sc = ss[rank - 1], dr = ds[rank - 2];
+        int outer = 1;
+        for (int i = 0; i < rank - 2; i++) outer *= s[i];
+        int[] idx = new int[Math.max(rank - 2, 0)];
+        int so = src.offset(), dOff = dst.offset();
+        for (int t = 0; t < outer; t++) {
+            for (int i0 = 0; i0 < rows; i0 += TILE) {
+                int i1 = Math.min(rows, i0 + TILE);
+                for (int j0 = 0; j0 < cols; j0 += TILE) {
+                    int j1 = Math.min(cols, j0 + TILE);
+                    if (src.dtype() == DType.F32) {
+                        float[] a = src.f32(), b = dst.f32();
+                        for (int i = i0; i < i1; i++) {
+                            for (int j = j0; j < j1; j++) b[dOff + i * dr + j] = a[so + i + j * sc];
+                        }
+                    } else {
+                        double[] a = src.f64(), b = dst.f64();
+                        for (int i = i0; i < i1; i++) {
+                            for (int j = j0; j < j1; j++) b[dOff + i * dr + j] = a[so + i + j * sc];
+                        }
+                    }
+                }
+            }
+            for (int ax = rank - 3; ax >= 0; ax--) {
                 so += ss[ax];
                 dOff += ds[ax];
                 if (++idx[ax] < s[ax]) break;

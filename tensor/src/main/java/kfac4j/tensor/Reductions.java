@@ -232,18 +232,10 @@ final class Reductions {
         Tensor out = Tensor.allocate(x.dtype(), p.outShape);
         Object d = p.array();
         if (p.inner == 1) {
-            Object scratch = Rows.array(x.dtype(), p.r), m = Rows.scalar(x.dtype(), 0);
             for (int a = 0; a < p.outer; a++) {
                 int o = p.at(a, 0);
                 double max = p.r == 0 ? Double.NEGATIVE_INFINITY : Rows.max(d, o, p.r);
-                if (Double.isInfinite(max)) {
-                    out.setFlat(a, max);
-                    continue;
-                }
-                Rows.setScalar(m, max);
-                Rows.binary(BinaryOp.SUB, d, o, 1, m, 0, 0, scratch, 0, p.r);
-                Rows.unary(UnaryOp.EXP, scratch, 0, scratch, 0, p.r);
-                out.setFlat(a, max + Math.log(Rows.sum(scratch, 0, p.r)));
+                out.setFlat(a, Double.isInfinite(max) ? max : max + Math.log(sumExp(d, o, p.r, max, null, 0)));
             }
             return out;
         }
@@ -292,16 +284,14 @@ final class Reductions {
             for (int a = 0; a < p.outer; a++) {
                 int o = p.at(a, 0), oo = o - base;
                 double m = Rows.max(d, o, r);
-                Rows.setScalar(c, m);
-                Rows.binary(BinaryOp.SUB, d, o, 1, c, 0, 0, od, oo, r);
-                Rows.unary(UnaryOp.EXP, od, oo, od, oo, r);
-                double s = Rows.sum(od, oo, r);
+                // Softmax keeps the exponentials in the output row and scales them; log-softmax only needs their sum.
+                double s = sumExp(d, o, r, m, log ? null : od, oo);
                 if (log) {
                     Rows.setScalar(c, m + Math.log(s));
                     Rows.binary(BinaryOp.SUB, d, o, 1, c, 0, 0, od, oo, r);
                 } else {
-                    Rows.setScalar(c, s);
-                    Rows.binary(BinaryOp.DIV, od, oo, 1, c, 0, 0, od, oo, r);
+                    Rows.setScalar(c, 1 / s);
+                    Rows.binary(BinaryOp.MUL, od, oo, 1, c, 0, 0, od, oo, r);
                 }
             }
             return out;
@@ -329,6 +319,30 @@ final class Reductions {
             }
         }
         return out;
+    }
+
+    /**
+     * Σ_j exp(x[o+j] − m) over a contiguous row, in double, also storing each exponential in {@code y[yo+j]} when y is
+     * not null: one fused pass (the kernels keep exp scalar anyway, for reproducibility, so nothing is lost).
+     */
+    private static double sumExp(Object x, int o, int r, double m, Object y, int yo) {
+        double s = 0;
+        if (x instanceof float[] f) {
+            float[] out = (float[]) y;
+            for (int j = 0; j < r; j++) {
+                double e = Math.exp(f[o + j] - m);
+                if (out != null) out[yo + j] = (float) e;
+                s += e;
+            }
+        } else {
+            double[] v = (double[]) x, out = (double[]) y;
+            for (int j = 0; j < r; j++) {
+                double e = Math.exp(v[o + j] - m);
+                if (out != null) out[yo + j] = e;
+                s += e;
+            }
+        }
+        return s;
     }
 
     private static void requireNonEmpty(String op, Tensor x, int[] axes, Plan p) {

@@ -194,6 +194,41 @@ class TensorCoreTest {
         assertThat(t.toDoubleArray()).containsExactly(0, 3, 1, 4, 2, 5);
     }
 
+    @Test
+    void transposedCopiesCoverEveryTileAndBatch() {
+        // Sizes that are not multiples of the copy's tile, a batch axis, an offset and a strided batch.
+        Random rnd = new Random(4);
+        for (int[] shape : new int[][]{{1, 1}, {37, 70}, {3, 33, 65}, {2, 64, 1}, {2, 1, 40}}) {
+            for (DType dt : DType.values()) {
+                double[] v = Layouts.values(rnd, Reference.numel(shape), dt);
+                Tensor x = Tensor.fromArray(v, shape).to(dt);
+                int r = shape.length;
+                int[] ts = shape.clone();
+                ts[r - 1] = shape[r - 2];
+                ts[r - 2] = shape[r - 1];
+                double[] expected = new double[v.length];
+                for (int flat = 0; flat < v.length; flat++) {
+                    int[] i = Reference.unravel(flat, ts);
+                    int tmp = i[r - 1];
+                    i[r - 1] = i[r - 2];
+                    i[r - 2] = tmp;
+                    expected[flat] = v[Reference.ravel(i, shape)];
+                }
+                assertTensor(x.mT().contiguous(), dt, ts, expected, 0);
+                assertTensor(x.mT().neg().neg(), dt, ts, expected, 0);
+                assertTensor(x.mT().add(Tensor.scalar(dt, 0)), dt, ts, expected, 0);
+            }
+        }
+        Tensor big = Tensor.arange(DType.F64, 4 * 40 * 50).reshape(4, 40, 50);
+        Tensor view = big.slice(0, 1, 4, 2).narrow(2, 3, 41).mT(); // shape [2, 41, 40], offset and gaps
+        Tensor c = view.contiguous();
+        for (int b = 0; b < 2; b++) {
+            for (int i = 0; i < 41; i++) {
+                for (int j = 0; j < 40; j++) assertThat(c.get(b, i, j)).isEqualTo((1 + 2 * b) * 2000 + j * 50 + 3 + i);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- views
 
     @Test
