@@ -60,6 +60,16 @@ class ConvolutionTest {
     }
 
     @Test
+    void unfoldReadsABroadcastImage() {
+        // One image expanded over a batch of 3 (stride 0 on N): every batch entry unfolds alike.
+        Random rnd = new Random(53);
+        double[] base = Layouts.values(rnd, 2 * 5 * 6, DType.F32), ev = new double[3 * 60];
+        Tensor x = Layouts.expanded(base, new int[]{1, 2, 5, 6}, new int[]{3, 2, 5, 6}, DType.F32, ev);
+        ConvGeometry g = new ConvGeometry(3, 2, 1, 2, 1, 0, 1, 1);
+        assertTensor(x.unfold(g), DType.F32, new int[]{3, 12, g.outH(5) * g.outW(6)}, unfoldReference(ev, 3, 2, 5, 6, g), 0);
+    }
+
+    @Test
     void unfoldOfASmallImageByHand() {
         Tensor x = Tensor.arange(DType.F32, 16).reshape(1, 1, 4, 4);
         assertTensor(x.unfold(ConvGeometry.square(2, 2, 0, 1)), new int[]{1, 4, 4},

@@ -338,6 +338,30 @@ class IndexingTest {
     }
 
     @Test
+    void broadcastViewsAreReadLikeAnyOther() {
+        Random rnd = new Random(47);
+        double[] base = Layouts.values(rnd, 3, DType.F64), ev = new double[12];
+        Tensor x = Layouts.expanded(base, new int[]{1, 3}, new int[]{4, 3}, DType.F64, ev); // four equal rows
+        assertTensor(x.indexSelect(0, new int[]{3, 0}), new int[]{2, 3}, Arrays.copyOf(ev, 6));
+        assertTensor(x.indexSelect(1, new int[]{2}), new int[]{4, 1}, new double[]{base[2], base[2], base[2], base[2]});
+        assertTensor(x.gather(1, Tensor.of(new double[][]{{2}, {0}})), new int[]{2, 1}, new double[]{base[2], base[0]});
+        assertTensor(Tensor.concat(0, x, x.narrow(0, 0, 1)), new int[]{5, 3}, concatRows(ev, base));
+        assertTensor(x.segmentSum(new int[]{0, 1, 1, 1}, 2), new int[]{2, 3},
+                new double[]{base[0], base[1], base[2], 3 * base[0], 3 * base[1], 3 * base[2]});
+        Tensor p = x.pad(new int[]{0, 1}, new int[]{0, 0}, 9);
+        assertTensor(p.select(0, 2), new int[]{4}, new double[]{9, base[0], base[1], base[2]});
+        Tensor src = Tensor.ones(DType.F64, 2, 3);
+        assertTensor(x.scatterAdd(0, Tensor.of(new double[][]{{0, 3, 0}, {0, 0, 0}}), src).select(0, 0), new int[]{3},
+                new double[]{base[0] + 2, base[1] + 1, base[2] + 2});
+    }
+
+    private static double[] concatRows(double[] ev, double[] base) {
+        double[] out = Arrays.copyOf(ev, 15);
+        System.arraycopy(base, 0, out, 12, 3);
+        return out;
+    }
+
+    @Test
     void oneHotMarksTheLabel() {
         assertTensor(Tensor.oneHot(DType.F32, new int[]{2, 0, 2}, 3), DType.F32, new int[]{3, 3},
                 new double[]{0, 0, 1, 1, 0, 0, 0, 0, 1}, 0);

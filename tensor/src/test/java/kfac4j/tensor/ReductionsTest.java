@@ -113,6 +113,28 @@ class ReductionsTest {
     }
 
     @Test
+    void reductionsReadBroadcastViews() {
+        Random rnd = new Random(24);
+        int[] shape = {3, 5, 4};
+        double[] base = Layouts.values(rnd, 12, DType.F64), ev = new double[60];
+        Tensor x = Layouts.expanded(base, new int[]{3, 1, 4}, shape, DType.F64, ev);
+        for (int[] axes : new int[][]{{0}, {1}, {2}, {0, 1}, {1, 2}, {0, 2}, {0, 1, 2}}) {
+            boolean[] reduced = new boolean[3];
+            for (int a : axes) reduced[a] = true;
+            double[][] g = groups(ev, shape, reduced);
+            for (Op op : OPS) {
+                double[] expected = new double[g.length];
+                for (int i = 0; i < g.length; i++) expected[i] = op.ref.applyAsDouble(g[i]);
+                assertTensor(op.op.apply(x, axes, true), DType.F64, outShape(shape, reduced, true), expected, 1e-12);
+            }
+        }
+        // Softmax over the broadcast axis: every entry is 1/5.
+        double[] fifth = new double[60];
+        Arrays.fill(fifth, 0.2);
+        assertTensor(x.softmax(1), shape, fifth);
+    }
+
+    @Test
     void argmaxReturnsTheFirstMaximumAlongAnyAxis() {
         Random rnd = new Random(21);
         for (int trial = 0; trial < 60; trial++) {
