@@ -99,7 +99,8 @@ public final class Linear extends Module implements WeightSharingLinear {
                         + ", outside [0, " + numExamples + ")");
             }
         }
-        return rowsForward(rows, exampleOfRow, numExamples);
+        // The ids outlive this call in the capture's gradient hook: keep a copy the caller cannot change.
+        return rowsForward(rows, capture.isOn() ? exampleOfRow.clone() : exampleOfRow, numExamples);
     }
 
     private Variable rowsForward(Variable rows, int[] ids, int numExamples) {
