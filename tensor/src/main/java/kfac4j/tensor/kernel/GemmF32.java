@@ -35,15 +35,19 @@ final class GemmF32 {
     /** Columns of the micro-tile. */
     static final int NR = NV * L;
     /** Depth of a packed block: one KC × NR panel of B is 32 KiB, so it stays in the L1 cache while A streams past. */
-    static final int KC = Math.clamp(32 * 1024 / (NR * Float.BYTES), 64, 512);
+    static final int KC = Integer.getInteger("t.kc", Math.clamp(32 * 1024 / (NR * Float.BYTES), 64, 512));
     /** Rows of a packed block of A: MC × KC values kept in the L2 cache. */
-    static final int MC = MR * Math.max(1, 512 * 1024 / (KC * Float.BYTES) / MR);
+    static final int MC = MR * Math.max(1, Integer.getInteger("t.mcb", 512 * 1024) / (KC * Float.BYTES) / MR);
     /** Columns of a packed block of B. */
-    static final int NC = NR * Math.max(1, 4096 / NR);
+    static final int NC = NR * Math.max(1, Integer.getInteger("t.nc", 4096) / NR);
+    /** Rows of B packed in one go: the threads meet once per KB rows. */
+    static final int KB = KC * Math.max(1, Integer.getInteger("t.kb", 2048) / KC);
+    /** Parts per thread in the parallel loops. */
+    static final int SPLIT = Integer.getInteger("t.split", 1);
     /** Products with fewer multiply-adds than this run on the calling thread (a fork costs more than it saves). */
-    static final long PARALLEL_MIN = 1L << 21;
+    static final long PARALLEL_MIN = Long.getLong("t.pmin", 1L << 21);
     /** Products with k ≤ KC and fewer multiply-adds than this skip packing. */
-    static final long DIRECT_MAX = 1L << 21;
+    static final long DIRECT_MAX = Long.getLong("t.dmax", 1L << 21);
 
     private static final ThreadLocal<float[]> PACKED_A = new ThreadLocal<>();
     private static final ThreadLocal<float[]> PACKED_B = new ThreadLocal<>();
@@ -162,33 +166,35 @@ final class GemmF32 {
     private static void blocked(int m, int n, int k, float[] a, int aOff, int aRs, int aCs, float[] b, int bOff,
                                 int bRs, int bCs, float[] c, int cOff, int cRs, boolean accumulate, int threads) {
         int ncMax = Math.min(NC, roundUp(n, NR));
-        float[] bp = take(PACKED_B, KC * ncMax);
+        float[] bp = take(PACKED_B, Math.min(KB, roundUp(k, KC)) * ncMax);
         int rowPanels = (m + MR - 1) / MR;
         for (int jc = 0; jc < n; jc += NC) {
-            int nc = Math.min(NC, n - jc);
-            int panels = (nc + NR - 1) / NR;
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc), j0 = jc, p0 = pc;
-                boolean load = accumulate || pc > 0;
-                // Pack this block of B, its panels shared out over the threads.
-                int bParts = Math.min(threads, panels);
+            int nc = Math.min(NC, n - jc), panels = (nc + NR - 1) / NR, j0 = jc;
+            for (int kb = 0; kb < k; kb += KB) {
+                int kbn = Math.min(KB, k - kb), p0 = kb, blocks = (kbn + KC - 1) / KC;
+                boolean load = accumulate || kb > 0;
+                // Pack rows [kb, kb + kbn) of this column block of B: KC-deep blocks of NR-wide panels, shared out
+                // over the threads. The threads meet once per KB rows rather than once per KC.
+                int units = blocks * panels, bParts = Math.min(units, threads);
                 ComputePool.run(bParts, part -> {
-                    for (int q = part * panels / bParts, end = (part + 1) * panels / bParts; q < end; q++) {
-                        packPanelB(Math.min(NR, nc - q * NR), kc, b, bOff + p0 * bRs + (j0 + q * NR) * bCs, bRs, bCs,
-                                bp, q * NR * kc);
+                    for (int u = part * units / bParts, end = (part + 1) * units / bParts; u < end; u++) {
+                        int blk = u / panels, q = u % panels, p = p0 + blk * KC, kc = Math.min(KC, p0 + kbn - p);
+                        packPanelB(Math.min(NR, nc - q * NR), kc, b, bOff + p * bRs + (j0 + q * NR) * bCs, bRs, bCs,
+                                bp, blk * KC * panels * NR + q * NR * kc);
                     }
                 });
-                // Multiply it with every row of A. Rows are split into parts; with too few rows, the panels are.
+                // Multiply with every row of A. Rows are split into parts; with too few rows, the panels are.
                 if (rowPanels >= 2 * threads || panels < threads) {
-                    int parts = Math.min(threads, rowPanels);
+                    int parts = Math.min(threads * SPLIT, rowPanels);
                     ComputePool.run(parts, part -> {
                         int r0 = part * rowPanels / parts * MR, r1 = Math.min(m, (part + 1) * rowPanels / parts * MR);
-                        macro(r0, r1, 0, panels, nc, kc, a, aOff + p0 * aCs, aRs, aCs, bp, c, cOff + j0, cRs, load);
+                        macro(r0, r1, 0, panels, nc, panels, kbn, a, aOff + p0 * aCs, aRs, aCs, bp, c, cOff + j0, cRs, load);
                     });
                 } else {
-                    ComputePool.run(threads, part -> {
-                        int q0 = part * panels / threads, q1 = (part + 1) * panels / threads;
-                        macro(0, m, q0, q1, nc, kc, a, aOff + p0 * aCs, aRs, aCs, bp, c, cOff + j0, cRs, load);
+                    int parts = Math.min(threads * SPLIT, panels);
+                    ComputePool.run(parts, part -> {
+                        int q0 = part * panels / parts, q1 = (part + 1) * panels / parts;
+                        macro(0, m, q0, q1, nc, panels, kbn, a, aOff + p0 * aCs, aRs, aCs, bp, c, cOff + j0, cRs, load);
                     });
                 }
             }
@@ -196,26 +202,33 @@ final class GemmF32 {
         give(PACKED_B, bp);
     }
 
-    /** Rows [r0, r1) of C times panels [q0, q1) of the packed B block, A packed MC rows at a time. */
-    private static void macro(int r0, int r1, int q0, int q1, int nc, int kc, float[] a, int aOff, int aRs, int aCs,
-                              float[] bp, float[] c, int cOff, int cRs, boolean load) {
-        float[] ap = take(PACKED_A, MC * kc + MR * NR);
-        int edge = MC * kc;
-        for (int ic = r0; ic < r1; ic += MC) {
-            int mc = Math.min(MC, r1 - ic);
-            for (int ir = 0; ir < mc; ir += MR) {
-                packPanelA(Math.min(MR, mc - ir), kc, a, aOff + (ic + ir) * aRs, aRs, aCs, ap, ir * kc);
-            }
-            for (int q = q0; q < q1; q++) {
-                int cols = Math.min(NR, nc - q * NR), bi = q * NR * kc;
+    /**
+     * Rows [r0, r1) of C times panels [q0, q1) of the packed rows of B (kbn deep, {@code panels} panels per KC block),
+     * one KC block at a time, A packed MC rows at a time.
+     */
+    private static void macro(int r0, int r1, int q0, int q1, int nc, int panels, int kbn, float[] a, int aOff, int aRs,
+                              int aCs, float[] bp, float[] c, int cOff, int cRs, boolean loadFirst) {
+        float[] ap = take(PACKED_A, MC * KC + MR * NR);
+        int edge = MC * KC;
+        for (int pc = 0; pc < kbn; pc += KC) {
+            int kc = Math.min(KC, kbn - pc), block = pc * panels * NR;
+            boolean load = loadFirst || pc > 0;
+            for (int ic = r0; ic < r1; ic += MC) {
+                int mc = Math.min(MC, r1 - ic);
                 for (int ir = 0; ir < mc; ir += MR) {
-                    int rows = Math.min(MR, mc - ir), ci = cOff + (ic + ir) * cRs + q * NR;
-                    if (rows == MR && cols == NR) {
-                        packed(kc, ap, ir * kc, bp, bi, c, ci, cRs, load);
-                    } else {
-                        if (load) copyTileIn(rows, cols, c, ci, cRs, ap, edge, NR);
-                        packed(kc, ap, ir * kc, bp, bi, ap, edge, NR, load);
-                        copyTileOut(rows, cols, ap, edge, NR, c, ci, cRs);
+                    packPanelA(Math.min(MR, mc - ir), kc, a, aOff + (ic + ir) * aRs + pc * aCs, aRs, aCs, ap, ir * kc);
+                }
+                for (int q = q0; q < q1; q++) {
+                    int cols = Math.min(NR, nc - q * NR), bi = block + q * NR * kc;
+                    for (int ir = 0; ir < mc; ir += MR) {
+                        int rows = Math.min(MR, mc - ir), ci = cOff + (ic + ir) * cRs + q * NR;
+                        if (rows == MR && cols == NR) {
+                            packed(kc, ap, ir * kc, bp, bi, c, ci, cRs, load);
+                        } else {
+                            if (load) copyTileIn(rows, cols, c, ci, cRs, ap, edge, NR);
+                            packed(kc, ap, ir * kc, bp, bi, ap, edge, NR, load);
+                            copyTileOut(rows, cols, ap, edge, NR, c, ci, cRs);
+                        }
                     }
                 }
             }
@@ -245,7 +258,14 @@ final class GemmF32 {
             }
         } else if (rows == MR && aRs == 1) {
             // Column-major A (a transposed view): each column's six values are adjacent.
-            for (int p = 0, s = src; p < k; p++, dst += MR, s += aCs) System.arraycopy(a, s, ap, dst, MR);
+            for (int p = 0, s = src; p < k; p++, dst += MR, s += aCs) {
+                ap[dst] = a[s];
+                ap[dst + 1] = a[s + 1];
+                ap[dst + 2] = a[s + 2];
+                ap[dst + 3] = a[s + 3];
+                ap[dst + 4] = a[s + 4];
+                ap[dst + 5] = a[s + 5];
+            }
         } else {
             for (int p = 0; p < k; p++, dst += MR) {
                 int s = src + p * aCs;

@@ -4,6 +4,7 @@ import java.util.Arrays;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -13,13 +14,14 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Agreement with {@link ScalarKernels}: bit-identical wherever the vector code performs the same IEEE operations in
  * the same order (negation, abs, sqrt, square, reciprocal, relu, sign, the arithmetic and comparison binary ops, axpy,
- * max, and GEMM, which runs the same fma chain per element). Sums and dot products add in a different order; the
- * tests state the bound.
+ * max, and GEMM, which runs the same fma chain per element). Sums and dot products add in a different order, and F32
+ * exp and sigmoid are polynomial approximations (within 1 and 2 ulps); the tests state the bounds.
  *
- * <p>Transcendentals (exp, log, tanh, …) stay scalar. The Vector API's lanewise EXP, LOG, TANH are 7–25× faster once
- * C2 compiles them to vector math-library calls, but those differ from the per-lane {@link Math} calls the same code
- * makes before compilation (measured: 54 of 4096 F32 exp values changed by an ulp when the loop got compiled). Results
- * would then depend on JIT timing, and the same seed would no longer give the same run.
+ * <p>The other transcendentals stay scalar. The Vector API's lanewise EXP, LOG, TANH are 7–25× faster once C2
+ * compiles them to vector math-library calls, but those differ from the per-lane {@link Math} calls the same code makes
+ * before compilation (measured: 54 of 4096 F32 exp values changed by an ulp when the loop got compiled). Results would
+ * then depend on JIT timing, and the same seed would no longer give the same run; code built from basic IEEE
+ * operations, like {@link #exp(FloatVector)}, does not have that problem.
  *
  * <p>Loaded reflectively by {@link KernelSelection}, so nothing links against the incubator module unless it is there.
  */
@@ -81,8 +83,20 @@ final class VectorKernels implements Kernels {
                             .intoArray(y, yOff + i);
                 }
             }
+            case EXP -> {
+                for (; i < up; i += F32L) exp(FloatVector.fromArray(F32, x, xOff + i)).intoArray(y, yOff + i);
+            }
+            case SIGMOID -> {
+                // The scalar definition's two branches, both from e = exp(−|x|) ≤ 1: 1/(1+e) for x ≥ 0, e/(1+e) below.
+                FloatVector one = FloatVector.broadcast(F32, 1f);
+                for (; i < up; i += F32L) {
+                    FloatVector v = FloatVector.fromArray(F32, x, xOff + i);
+                    FloatVector e = exp(v.abs().neg()), d = one.add(e);
+                    one.div(d).blend(e.div(d), v.compare(VectorOperators.LT, 0f)).intoArray(y, yOff + i);
+                }
+            }
             default -> {
-                // RSQRT (two float roundings would differ from the scalar's one) and the transcendentals: scalar below.
+                // RSQRT (two float roundings would differ from the scalar's one) and the other transcendentals.
             }
         }
         if (i < n) ScalarKernels.INSTANCE.unary(op, x, xOff + i, y, yOff + i, n - i);
@@ -161,6 +175,34 @@ final class VectorKernels implements Kernels {
             }
         }
         if (i < n) ScalarKernels.INSTANCE.binary(op, a, aOff + i * aStep, aStep, b, bOff + i * bStep, bStep, y, yOff + i, n - i);
+    }
+
+    /**
+     * e^x in F32 from basic IEEE operations only, so that it gives the same bits interpreted and compiled (unlike the
+     * lanewise EXP, see the class comment); within 1 ulp of {@code (float) Math.exp(x)}, tested.
+     * x = n·ln 2 + r with n = round(x/ln 2) and |r| ≤ ln 2 / 2 (ln 2 split in two so that r is exact to float
+     * precision); e^r by its Taylor series to r⁷ (the next term is below 10⁻⁸ relative); then scaled by 2^n in two
+     * halves, so that n down to −150 (subnormal results) and up to 128 (overflow to ∞) come out right.
+     */
+    private static FloatVector exp(FloatVector x) {
+        FloatVector v = x.max(-104f).min(89f); // beyond these e^x is 0 or ∞ in F32; NaN stays NaN
+        // Adding 1.5·2²³ rounds to an integer (ties to even) and leaves it in the low bits of the sum.
+        FloatVector shifted = v.fma(FloatVector.broadcast(F32, 1.44269504f), FloatVector.broadcast(F32, 12582912f));
+        FloatVector n = shifted.sub(12582912f);
+        FloatVector r = n.fma(FloatVector.broadcast(F32, -0.693359375f), v);
+        r = n.fma(FloatVector.broadcast(F32, 2.12194440e-4f), r);
+        FloatVector p = r.fma(FloatVector.broadcast(F32, 1f / 5040), FloatVector.broadcast(F32, 1f / 720));
+        p = p.fma(r, FloatVector.broadcast(F32, 1f / 120));
+        p = p.fma(r, FloatVector.broadcast(F32, 1f / 24));
+        p = p.fma(r, FloatVector.broadcast(F32, 1f / 6));
+        p = p.fma(r, FloatVector.broadcast(F32, 0.5f));
+        p = p.fma(r, FloatVector.broadcast(F32, 1f));
+        p = p.fma(r, FloatVector.broadcast(F32, 1f));
+        IntVector k = (IntVector) shifted.reinterpretAsInts().sub(0x4B400000); // n as an integer
+        IntVector k1 = k.lanewise(VectorOperators.ASHR, 1), k2 = k.sub(k1);
+        FloatVector s1 = k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector s2 = k2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return p.mul(s1).mul(s2);
     }
 
     private static FloatVector ld(float[] a, int off, int step, int i, FloatVector broadcast) {
