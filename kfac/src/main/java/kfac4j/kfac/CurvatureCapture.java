@@ -48,21 +48,20 @@ final class CurvatureCapture implements CaptureListener {
         return out;
     }
 
-    /** Switches capture on in every layer (restarting their call numbers). */
+    /** Starts listening to every layer (beside any other capture already listening, see {@link CaptureFanout}). */
     void attach() {
-        for (KfacLayer l : layers) l.layer().setCaptureListener(this);
+        for (KfacLayer l : layers) CaptureFanout.attach(l.layer(), this);
     }
 
-    /** Switches capture off in every layer. */
+    /** Stops listening. */
     void detach() {
-        for (KfacLayer l : layers) l.layer().setCaptureListener(null);
+        for (KfacLayer l : layers) CaptureFanout.detach(l.layer(), this);
     }
 
-    /** Forgets every kept input and restarts the layers' call numbers, ready for the next forward pass. */
+    /** Forgets every kept input, ready for the next forward pass. */
     void clear() {
         for (SortedMap<Integer, SharedRows> m : inputs) m.clear();
         pass = null;
-        attach();
     }
 
     @Override

@@ -143,6 +143,7 @@ public final class KfacCurvature {
                 throw new IllegalArgumentException("KfacCurvature: the model has no weight-sharing linear layer");
             }
             CurvatureCapture capture = new CurvatureCapture(all);
+            capture.attach();
             try {
                 KroneckerStatistics stats = new KroneckerStatistics(all, fisher);
                 sweep(stats, capture);

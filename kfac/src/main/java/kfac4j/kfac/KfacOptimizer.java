@@ -61,6 +61,7 @@ public final class KfacOptimizer {
     private long step;
     private long skipped;
     private double damping;
+    private boolean closed;
 
     /** Per-layer state; replaced as a whole at the end of a step, so a skipped step leaves it untouched. */
     private record LayerState(KroneckerFactors factors, KroneckerEigenbasis basis, DampedInverse factored,
@@ -139,6 +140,7 @@ public final class KfacOptimizer {
      * Levenberg–Marquardt damping, and required when it is on). It runs with graph recording off.
      */
     public StepReport step(Variable loss, Supplier<Variable> reevaluate) {
+        if (closed) throw new IllegalStateException("KfacOptimizer.step: the optimizer was closed");
         LossNode node = FisherPasses.lossNode("KfacOptimizer.step", loss);
         if (config.lmEvery > 0 && reevaluate == null) {
             throw new IllegalStateException("KfacOptimizer.step: Levenberg–Marquardt damping is on; call"
@@ -465,8 +467,9 @@ public final class KfacOptimizer {
         return damping;
     }
 
-    /** Stops capturing layer inputs (the optimizer cannot step afterwards). */
+    /** Stops listening to the model's layers; the optimizer cannot step afterwards. */
     public void close() {
+        closed = true;
         capture.detach();
     }
 
