@@ -16,6 +16,8 @@ import kfac4j.tensor.kernel.Kernels;
 final class SymmetricEigen {
     /** Reflectors per compact-WY block in the back-transformation. */
     private static final int REFLECTOR_BLOCK = 32;
+    /** Columns per panel in the blocked tridiagonalisation. */
+    private static final int PANEL = 32;
 
     private SymmetricEigen() {
     }
@@ -40,11 +42,7 @@ final class SymmetricEigen {
         int exponent = Math.getExponent(amax);
         double scale = Math.scalb(1.0, -exponent);
         for (int i = 0; i < n; i++) {
-            for (int j = 0; j <= i; j++) {
-                double v = a[i * n + j] * scale;
-                a[i * n + j] = v;
-                a[j * n + i] = v;
-            }
+            for (int j = 0; j <= i; j++) a[i * n + j] *= scale;
         }
         double[] d = new double[n], e = new double[Math.max(n - 1, 0)], tau = new double[Math.max(n - 2, 0)];
         tridiagonalise(a, n, d, e, tau);
@@ -60,14 +58,16 @@ final class SymmetricEigen {
     }
 
     /**
-     * Reduces the full symmetric n×n array {@code a} to tridiagonal form: diagonal {@code d}, off-diagonal {@code e}.
-     * Reflector i (acting on coordinates i+1..n−1, leading entry 1) is left in row i, columns i+2..n−1, with its τ
-     * in {@code tau[i]}.
+     * Reduces the symmetric n×n array {@code a} (only its lower triangle is read) to tridiagonal form: diagonal
+     * {@code d}, off-diagonal {@code e}. Reflector j (acting on coordinates j+1..n−1, leading entry 1) is left in the
+     * unused upper part of row j, columns j+2..n−1, with its τ in {@code tau[j]}.
      *
-     * <p>Step i computes p = τ A₂₂ v, w = p − (τ/2)(pᵀv) v and A₂₂ ← A₂₂ − v wᵀ − w vᵀ (Golub and Van Loan, §8.3.1).
-     * The update of step i and the product A₂₂ v of step i+1 share one pass over the rows of the trailing block,
-     * while each row is in cache: the first row of the block is updated first, because the next reflector is built
-     * from it. The trailing block is kept in full (both triangles) so that its rows are contiguous.
+     * <p>Unblocked, step j would apply A₂₂ ← A₂₂ − v wᵀ − w vᵀ with w = p − (τ/2)(pᵀv) v, p = τ A₂₂ v (Golub and
+     * Van Loan, §8.3.1). Blocked as LAPACK's dsytrd: within a panel of columns the updates are deferred, kept as
+     * A − V Wᵀ − W Vᵀ, and each new column and each product A₂₂ v is corrected for them; after the panel the deferred
+     * update is applied to the trailing lower triangle with GEMMs. Half of the work is then matrix-matrix; the other
+     * half is the product A₂₂ v, which reads each lower-triangle row once and uses it twice (for the row and, by
+     * symmetry, for the column).
      */
     static void tridiagonalise(double[] a, int n, double[] d, double[] e, double[] tau) {
         if (n <= 2) {
@@ -79,84 +79,98 @@ final class SymmetricEigen {
             return;
         }
         Kernels k = Kernels.active();
-        double[] v = new double[n], p = new double[n], vNext = new double[n], pNext = new double[n];
-        d[0] = a[0];
-        double normF = 0;
-        for (int i = 0; i < n * n; i++) normF += a[i] * a[i];
-        double negligible = Math.ulp(1.0) * Math.sqrt(normF);
-        tau[0] = reflector(a, n, 0, v, e, negligible);
-        for (int r = 1; r < n; r++) p[r - 1] = tau[0] * k.dot(a, r * n + 1, v, 0, n - 1);
-        for (int i = 0; i <= n - 3; i++) {
-            int c0 = i + 1, m = n - c0;
-            double half = 0.5 * tau[i] * k.dot(p, 0, v, 0, m);
-            k.axpy(m, -half, v, 0, p, 0); // p now holds w
-            if (i < n - 3) {
-                int r0 = c0 * n;
-                k.axpy(m, -v[0], p, 0, a, r0 + c0);
-                k.axpy(m, -p[0], v, 0, a, r0 + c0);
-                d[c0] = a[r0 + c0];
-                double tn = reflector(a, n, c0, vNext, e, negligible);
-                tau[c0] = tn;
-                int c1 = c0 + 1, mn = m - 1;
-                for (int r = c1; r < n; r++) {
-                    int rr = r * n, q = r - c0;
-                    k.axpy(mn, -v[q], p, 1, a, rr + c1);
-                    k.axpy(mn, -p[q], v, 1, a, rr + c1);
-                    pNext[r - c1] = tn * k.dot(a, rr + c1, vNext, 0, mn);
+        double normSq = 0;
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j <= i; j++) normSq += (i == j ? 1 : 2) * a[i * n + j] * a[i * n + j];
+        }
+        double negligible = Math.ulp(1.0) * Math.sqrt(normSq);
+        int nb = PANEL;
+        // Row l of vt and wt: v and w of panel column l, indexed by coordinate (zero before the reflector starts).
+        double[] vt = new double[nb * n], wt = new double[nb * n], x = new double[n], y = new double[n];
+        double[] negV = new double[n * nb], negW = new double[n * nb];
+        for (int i0 = 0; i0 < n - 2; i0 += nb) {
+            int i1 = Math.min(n - 2, i0 + nb), b = i1 - i0;
+            java.util.Arrays.fill(vt, 0, b * n, 0.0);
+            java.util.Arrays.fill(wt, 0, b * n, 0.0);
+            for (int j = i0; j < i1; j++) {
+                int l = j - i0, p = j + 1, m = n - p;
+                // Column j (rows j..n−1) with the panel's deferred update: −V Wᵀ − W Vᵀ restricted to it.
+                for (int q = 0; q < l; q++) {
+                    double wj = wt[q * n + j], vj = vt[q * n + j];
+                    for (int r = j; r < n; r++) a[r * n + j] -= vt[q * n + r] * wj + wt[q * n + r] * vj;
                 }
-                double[] s = v;
-                v = vNext;
-                vNext = s;
-                s = p;
-                p = pNext;
-                pNext = s;
-            } else {
-                for (int r = c0; r < n; r++) {
-                    int q = r - c0;
-                    k.axpy(m, -v[q], p, 0, a, r * n + c0);
-                    k.axpy(m, -p[q], v, 0, a, r * n + c0);
+                d[j] = a[j * n + j];
+                for (int r = 0; r < m; r++) x[r] = a[(p + r) * n + j];
+                double t = reflector(x, m, vt, l * n + p, e, j, negligible);
+                tau[j] = t;
+                System.arraycopy(vt, l * n + p + 1, a, j * n + p + 1, m - 1);
+                if (t == 0) continue;
+                // y = A₂₂ v from the lower triangle as stored, then the panel's corrections.
+                int vo = l * n;
+                java.util.Arrays.fill(y, p, n, 0.0);
+                for (int r = p; r < n; r++) {
+                    int row = r * n, len = r - p;
+                    double vr = vt[vo + r];
+                    y[r] += k.dot(a, row + p, vt, vo + p, len) + a[row + r] * vr;
+                    k.axpy(len, vr, a, row + p, y, p);
                 }
-                d[n - 2] = a[(n - 2) * n + n - 2];
-                d[n - 1] = a[(n - 1) * n + n - 1];
-                e[n - 2] = a[(n - 1) * n + n - 2];
+                for (int q = 0; q < l; q++) {
+                    double sw = k.dot(wt, q * n + p, vt, vo + p, m), sv = k.dot(vt, q * n + p, vt, vo + p, m);
+                    k.axpy(m, -sw, vt, q * n + p, y, p);
+                    k.axpy(m, -sv, wt, q * n + p, y, p);
+                }
+                // w = τ y − (τ/2)(τ yᵀv) v
+                for (int r = p; r < n; r++) wt[vo + r] = t * y[r];
+                double alpha = -0.5 * t * k.dot(wt, vo + p, vt, vo + p, m);
+                k.axpy(m, alpha, vt, vo + p, wt, vo + p);
+            }
+            // A[i1:, i1:] −= V Wᵀ + W Vᵀ on the lower triangle, a band of rows at a time (two GEMMs per band).
+            int m = n - i1;
+            for (int r = 0; r < m; r++) {
+                for (int q = 0; q < b; q++) {
+                    negV[r * b + q] = -vt[q * n + i1 + r];
+                    negW[r * b + q] = -wt[q * n + i1 + r];
+                }
+            }
+            for (int r0 = i1; r0 < n; r0 += nb) {
+                int r1 = Math.min(n, r0 + nb), rows = r1 - r0, cols = r1 - i1, off = (r0 - i1) * b;
+                k.gemm(rows, cols, b, negV, off, b, 1, wt, i1, n, 1, a, r0 * n + i1, n, true);
+                k.gemm(rows, cols, b, negW, off, b, 1, vt, i1, n, 1, a, r0 * n + i1, n, true);
             }
         }
+        d[n - 2] = a[(n - 2) * n + n - 2];
+        d[n - 1] = a[(n - 1) * n + n - 1];
+        e[n - 2] = a[(n - 1) * n + n - 2];
     }
 
     /**
-     * The reflector H = I − τ v vᵀ with H x = β e₁ for x = row {@code row} of {@code a} from column row+1 on:
-     * v (leading 1) goes to {@code v} and to the row from column row+2 on, β to {@code e[row]}; returns τ. The norm
-     * of x is taken after scaling x by a power of two to a largest entry in [1, 2): entries of x far below 1 (the
-     * graded noise of a low-rank matrix) would otherwise square into subnormals and give a reflector that is not
-     * orthogonal. When the entries the reflection would annihilate, x[1:], have norm below ε‖S‖_F they are taken
-     * as zero (H = I): a backward error of the size of rounding, and it spares a low-rank matrix n reflections of
-     * pure rounding noise, whose errors would pile up coherently in the eigenvectors.
+     * The reflector H = I − τ v vᵀ with H x = β e₁ for x of length {@code len}: writes v (leading 1) to
+     * {@code v[vOff..]} and β to {@code e[j]}; returns τ. The norm of x is taken after scaling x by a power of two
+     * to a largest entry in [1, 2): entries of x far below 1 (the graded noise of a low-rank matrix) would otherwise
+     * square into subnormals and give a reflector that is not orthogonal. When the entries the reflection would
+     * annihilate, x[1:], have norm below ε‖S‖_F they are taken as zero (H = I): a backward error of the size of
+     * rounding, and it spares a low-rank matrix n reflections of pure rounding noise.
      */
-    private static double reflector(double[] a, int n, int row, double[] v, double[] e, double negligible) {
-        int from = row * n + row + 1, len = n - row - 1;
+    private static double reflector(double[] x, int len, double[] v, int vOff, double[] e, int j, double negligible) {
         double amax = 0;
-        for (int t = 0; t < len; t++) amax = Math.max(amax, Math.abs(a[from + t]));
-        v[0] = 1;
+        for (int t = 0; t < len; t++) amax = Math.max(amax, Math.abs(x[t]));
         double sigma = 0, scale = amax == 0 ? 1 : Math.scalb(1.0, -Math.getExponent(amax));
         for (int t = 1; t < len; t++) {
-            v[t] = a[from + t] * scale;
-            sigma += v[t] * v[t];
+            double xs = x[t] * scale;
+            sigma += xs * xs;
         }
+        v[vOff] = 1;
         if (sigma == 0 || Math.sqrt(sigma) / scale <= negligible) {
-            for (int t = 1; t < len; t++) v[t] = 0;
-            e[row] = a[from];
+            for (int t = 1; t < len; t++) v[vOff + t] = 0;
+            e[j] = x[0];
             return 0;
         }
-        double alpha = a[from] * scale;
+        double alpha = x[0] * scale;
         double norm = Math.sqrt(alpha * alpha + sigma);
         double beta = alpha >= 0 ? -norm : norm;
-        double s = 1 / (alpha - beta);
-        for (int t = 1; t < len; t++) {
-            v[t] *= s;
-            a[from + t] = v[t];
-        }
-        a[from] = beta / scale;
-        e[row] = beta / scale;
+        double s = scale / (alpha - beta);
+        for (int t = 1; t < len; t++) v[vOff + t] = x[t] * s;
+        e[j] = beta / scale;
         return (beta - alpha) / beta;
     }
 
