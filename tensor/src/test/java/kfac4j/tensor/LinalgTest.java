@@ -382,6 +382,41 @@ class LinalgTest {
         assertThat(Linalg.logdet(a)).isCloseTo(expected, within(1e-12 * Math.abs(expected) + 1e-12));
     }
 
+    // ---------------------------------------------------------------- sizes, dtypes, determinism
+
+    @Test
+    void emptyMatricesGiveEmptyResults() {
+        Tensor empty = Tensor.zeros(DType.F64, 0, 0), rhs = Tensor.zeros(DType.F64, 0, 2);
+        assertThat(Linalg.cholesky(empty).shape()).containsExactly(0, 0);
+        assertThat(Linalg.choleskyInverse(empty).shape()).containsExactly(0, 0);
+        assertThat(Linalg.inverse(empty).shape()).containsExactly(0, 0);
+        assertThat(Linalg.solve(empty, rhs).shape()).containsExactly(0, 2);
+        assertThat(Linalg.solveTriangular(empty, Tensor.zeros(DType.F64, 0), true, false).shape()).containsExactly(0);
+        assertThat(Linalg.trace(empty)).isZero();
+        Tensor a = Tensor.of(new double[][]{{2, 0}, {1, 1}});
+        assertThat(Linalg.solveTriangular(a, Tensor.zeros(DType.F64, 2, 0), true, false).shape()).containsExactly(2, 0);
+    }
+
+    @Test
+    void mixedDtypesPromoteToF64() {
+        Tensor a32 = Tensor.of(new double[][]{{4, 0}, {2, 1}}).to(DType.F32);
+        Tensor b64 = Tensor.of(4, 3);
+        assertThat(Linalg.solve(a32, b64).dtype()).isEqualTo(DType.F64);
+        assertThat(Linalg.solveTriangular(a32, b64, true, false).toDoubleArray()).containsExactly(1, 1);
+        assertThat(Linalg.solveTriangular(a32, b64.to(DType.F32), true, false).dtype()).isEqualTo(DType.F32);
+        assertThat(Linalg.choleskySolve(Linalg.cholesky(Tensor.of(new double[][]{{4, 2}, {2, 5}})), Tensor.of(6, 7))
+                .toDoubleArray()).containsExactly(new double[]{1, 1}, within(1e-15));
+    }
+
+    @Test
+    void eighGivesTheSameBitsOnEveryRun() {
+        int n = 150;
+        Tensor s = Tensor.fromArray(randomSpd(n, 77), n, n);
+        Linalg.Eigh first = Linalg.eigh(s), second = Linalg.eigh(s);
+        assertThat(second.values().toDoubleArray()).containsExactly(first.values().toDoubleArray());
+        assertThat(second.vectors().toDoubleArray()).containsExactly(first.vectors().toDoubleArray());
+    }
+
     // ---------------------------------------------------------------- trace and kron
 
     @Test
