@@ -1,5 +1,7 @@
 package kfac4j.nn;
 
+import kfac4j.autograd.Grad;
+import kfac4j.autograd.Node;
 import kfac4j.autograd.Variable;
 import kfac4j.tensor.DType;
 import kfac4j.tensor.Rng;
@@ -51,23 +53,63 @@ public final class MultiHeadSelfAttention extends Module {
 
     /**
      * The attention core: from the fused projections (N, T, 3D), laid out [q | k | v] along the last axis, to the
-     * heads' outputs concatenated back to (N, T, D).
+     * heads' outputs concatenated back to (N, T, D). One node: with P = softmax(S), S = Q Kᵀ/√d_h (masked) and the
+     * output gradient G per head, ∂V = Pᵀ G, ∂P = G Vᵀ, ∂S = P ⊙ (∂P − rowsum(∂P ⊙ P)), ∂Q = ∂S K/√d_h and
+     * ∂K = ∂Sᵀ Q/√d_h, written back into [∂Q | ∂K | ∂V] at once (no zero-padded gradient per slice).
      */
     static Variable attend(Variable qkv, int heads, boolean causal) {
         int[] s = qkv.shape();
         int n = s[0], t = s[1], d = s[2] / 3, dh = d / heads;
-        Variable q = splitHeads(qkv.narrow(2, 0, d), n, t, heads, dh);
-        Variable k = splitHeads(qkv.narrow(2, d, d), n, t, heads, dh);
-        Variable v = splitHeads(qkv.narrow(2, 2 * d, d), n, t, heads, dh);
-        Variable scores = q.matmul(k.mT()).mul(1 / Math.sqrt(dh));      // (N, H, T, T)
-        if (causal) scores = scores.maskedFill(causalMask(t, qkv.dtype()), Double.NEGATIVE_INFINITY);
-        Variable out = scores.softmax(-1).matmul(v);                      // (N, H, T, d_h)
-        return out.permute(0, 2, 1, 3).reshape(n, t, d);
+        double scale = 1 / Math.sqrt(dh);
+        Tensor mask = causal ? causalMask(t, qkv.dtype()) : null;
+        Tensor all = qkv.value();
+        Tensor q = splitHeads(all.narrow(2, 0, d), heads), k = splitHeads(all.narrow(2, d, d), heads),
+                v = splitHeads(all.narrow(2, 2 * d, d), heads);
+        Tensor scores = q.matmul(k.mT()).mul(scale);                          // (N, H, T, T)
+        Tensor p = (mask == null ? scores : scores.maskedFill(mask, Double.NEGATIVE_INFINITY)).softmax(-1);
+        Tensor out = mergeHeads(p.matmul(v));                                 // (N, T, D)
+        return Node.record("attention", out, new Variable[]{qkv}, (g, o, needs) -> {
+            Variable vq, vk, vv, vp;
+            if (Grad.isEnabled()) {
+                // Recording (double backward): P and the heads as functions of qkv, so the gradient can be differentiated.
+                vq = splitHeads(qkv.narrow(2, 0, d), heads);
+                vk = splitHeads(qkv.narrow(2, d, d), heads);
+                vv = splitHeads(qkv.narrow(2, 2 * d, d), heads);
+                Variable sc = vq.matmul(vk.mT()).mul(scale);
+                vp = (mask == null ? sc : sc.maskedFill(mask, Double.NEGATIVE_INFINITY)).softmax(-1);
+            } else {
+                vq = Variable.constant(q);
+                vk = Variable.constant(k);
+                vv = Variable.constant(v);
+                vp = Variable.constant(p);
+            }
+            Variable gh = splitHeads(g, heads);
+            Variable dv = vp.mT().matmul(gh);
+            Variable dp = gh.matmul(vv.mT());
+            Variable ds = vp.mul(dp.sub(dp.mul(vp).sum(new int[]{-1}, true))).mul(scale);
+            Variable dq = ds.matmul(vk), dk = ds.mT().matmul(vq);
+            return new Variable[]{Variable.concat(2, mergeHeads(dq), mergeHeads(dk), mergeHeads(dv))};
+        });
     }
 
-    /** (N, T, D) to (N, H, T, d_h). */
-    private static Variable splitHeads(Variable z, int n, int t, int heads, int dh) {
-        return z.reshape(n, t, heads, dh).permute(0, 2, 1, 3);
+    private static Tensor splitHeads(Tensor z, int heads) {
+        int[] s = z.shape();
+        return z.reshape(s[0], s[1], heads, s[2] / heads).permute(0, 2, 1, 3);
+    }
+
+    private static Tensor mergeHeads(Tensor z) {
+        int[] s = z.shape();
+        return z.permute(0, 2, 1, 3).reshape(s[0], s[2], s[1] * s[3]);
+    }
+
+    private static Variable splitHeads(Variable z, int heads) {
+        int[] s = z.shape();
+        return z.reshape(s[0], s[1], heads, s[2] / heads).permute(0, 2, 1, 3);
+    }
+
+    private static Variable mergeHeads(Variable z) {
+        int[] s = z.shape();
+        return z.permute(0, 2, 1, 3).reshape(s[0], s[2], s[1] * s[3]);
     }
 
     /** 1 above the diagonal (key j after query i), where scores are masked out. */

@@ -9,6 +9,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import kfac4j.autograd.Grad;
 import kfac4j.autograd.Variable;
 import kfac4j.tensor.DType;
 import kfac4j.tensor.Rng;
@@ -104,6 +105,10 @@ class AttentionTest {
         List<Variable> leaves = new ArrayList<>(List.of(x));
         for (Parameter p : attn.parameters()) leaves.add(p.variable());
         FiniteDifferences.check(() -> attn.forward(x), leaves);
+        // The gradient is itself differentiable (double backward through the attention node).
+        Tensor w = rng.normal(DType.F64, 0, 1, 2, 3, 4);
+        FiniteDifferences.check(() -> Grad.grad(attn.forward(x).mul(Variable.constant(w)).sum(), Tensor.scalar(DType.F64, 1),
+                List.of(x), true, true).get(0), List.of(x, attn.qkv().weight().variable()), 1e-5);
 
         TransformerBlock block = new TransformerBlock(4, 2, 8, true, DType.F64, rng);
         for (Parameter p : block.parameters()) Init.fill(p, rng.normal(DType.F64, 0, 0.5, p.shape()));
