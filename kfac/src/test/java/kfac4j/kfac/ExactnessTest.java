@@ -12,6 +12,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import kfac4j.autograd.Variable;
+import kfac4j.nn.Conv2d;
 import kfac4j.nn.GlobalMeanPool;
 import kfac4j.nn.Linear;
 import kfac4j.nn.Loss;
@@ -20,6 +21,7 @@ import kfac4j.nn.Module;
 import kfac4j.nn.Reduction;
 import kfac4j.nn.Sequential;
 import kfac4j.nn.WeightSharingLinear;
+import kfac4j.tensor.ConvGeometry;
 import kfac4j.tensor.DType;
 import kfac4j.tensor.Rng;
 import kfac4j.tensor.Tensor;
@@ -127,6 +129,63 @@ class ExactnessTest {
         return Stream.of(Reduction.SUM, Reduction.MEAN);
     }
 
+    /** conv (2→3) → conv (3→4), 3×3 with padding 1, linear; then a per-position head or global pooling and a head. */
+    static final class ConvNet extends Module {
+        final Conv2d conv1, conv2;
+        final Linear head;
+        final boolean pool;
+
+        ConvNet(Rng rng, boolean pool) {
+            this.pool = pool;
+            conv1 = registerModule("conv1", new Conv2d(2, 3, ConvGeometry.square(3, 1, 1, 1), true, DType.F64, rng));
+            conv2 = registerModule("conv2", new Conv2d(3, 4, ConvGeometry.square(3, 1, 1, 1), true, DType.F64, rng));
+            head = registerModule("head", new Linear(4, C, true, DType.F64, rng));
+        }
+
+        @Override
+        public Variable forward(Variable x) {
+            Variable h = conv2.forward(conv1.forward(x));
+            // Per position: channels last, so every position is one loss term over C outputs.
+            return pool ? head.forward(h.mean(new int[]{2, 3}, false)) : head.forward(h.permute(0, 2, 3, 1));
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("reductions")
+    void lastConvBeforeAPerPositionHeadIsExactWithExpand(Reduction reduction) {
+        Rng rng = new Rng(31);
+        ConvNet model = new ConvNet(rng, false);
+        Tensor x = rng.normal(DType.F64, 0, 1, 2, 2, 4, 3), y = rng.normal(DType.F64, 0, 1, 2, 4, 3, C);
+        Loss loss = new MSELoss(reduction);
+        Supplier<Variable> f = () -> model.forward(Variable.constant(x));
+        double[] expand = errors(model, f, loss, y, Approximation.EXPAND), reduce = errors(model, f, loss, y, Approximation.REDUCE);
+        // Layers: conv1, conv2, head. The first conv's rows reach several loss terms: exact in neither flavour.
+        assertThat(expand[1]).isLessThanOrEqualTo(EXACT);
+        assertThat(expand[2]).isLessThanOrEqualTo(EXACT);
+        assertThat(reduce[1]).isGreaterThan(INEXACT);
+        assertThat(reduce[2]).isGreaterThan(INEXACT);
+        assertThat(expand[0]).isGreaterThan(INEXACT);
+        assertThat(reduce[0]).isGreaterThan(INEXACT);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("reductions")
+    void lastConvBeforeGlobalMeanPoolingIsExactWithReduce(Reduction reduction) {
+        Rng rng = new Rng(32);
+        ConvNet model = new ConvNet(rng, true);
+        Tensor x = rng.normal(DType.F64, 0, 1, 3, 2, 4, 3), y = rng.normal(DType.F64, 0, 1, 3, C);
+        Loss loss = new MSELoss(reduction);
+        Supplier<Variable> f = () -> model.forward(Variable.constant(x));
+        double[] expand = errors(model, f, loss, y, Approximation.EXPAND), reduce = errors(model, f, loss, y, Approximation.REDUCE);
+        assertThat(reduce[1]).isLessThanOrEqualTo(EXACT);
+        assertThat(expand[1]).isGreaterThan(INEXACT);
+        // The head sees one pooled row per example: both flavours are the same and exact.
+        assertThat(expand[2]).isLessThanOrEqualTo(EXACT);
+        assertThat(reduce[2]).isLessThanOrEqualTo(EXACT);
+        assertThat(expand[0]).isGreaterThan(INEXACT);
+        assertThat(reduce[0]).isGreaterThan(INEXACT);
+    }
+
     @Test
     void perLayerApproximationsMixInOneModel() {
         Rng rng = new Rng(3);
@@ -159,6 +218,22 @@ class ExactnessTest {
             double[][] ggn = Reference.ggn(model.forward(Variable.constant(x)), loss, layer);
             assertThat(Dense.relativeError(ggn, h)).isLessThanOrEqualTo(EXACT);
         }
+    }
+
+    @Test
+    void referenceGgnAgreesWithTheAutogradExactCurvature() {
+        // Two independent dense GGNs: this test's and the autograd module's (reordered to the joint [W b] order).
+        Rng rng = new Rng(6);
+        Sequential model = FisherTypeTest.mlp("tanh", rng);
+        Tensor x = rng.normal(DType.F64, 0, 1, 3, FisherTypeTest.IN);
+        Loss loss = new kfac4j.nn.CrossEntropyLoss(Reduction.MEAN);
+        Variable f = model.forward(Variable.constant(x));
+        Linear first = (Linear) model.get(0);
+        Tensor exact = kfac4j.autograd.ExactCurvature.ggn(f, List.of(first.weight().variable(), first.bias().variable()),
+                kfac4j.autograd.LossHessian.softmaxCrossEntropy(), 1.0 / 3);
+        Tensor joint = kfac4j.autograd.ExactCurvature.reorder(exact,
+                kfac4j.autograd.ExactCurvature.jointWeightBiasOrder(first.outFeatures(), first.inFeatures()));
+        assertThat(Dense.relativeError(Dense.of(joint), Reference.ggn(f, loss, first))).isLessThanOrEqualTo(1e-13);
     }
 
     /** The Hessian of the loss with respect to vec([W b]), by double backward. */
