@@ -14,6 +14,7 @@ import kfac4j.nn.Loss;
 import kfac4j.nn.LossNode;
 import kfac4j.nn.Module;
 import kfac4j.tensor.Rng;
+import kfac4j.tensor.SafeTensors;
 import kfac4j.tensor.Tensor;
 
 /**
@@ -270,6 +271,21 @@ public final class KfacCurvature {
             parts[i] = (g == null ? l.value().zerosLike() : g).reshape(-1);
         }
         return Tensor.concat(0, parts);
+    }
+
+    /**
+     * Writes the factors to a safetensors file as {@code <layer>.A} and {@code <layer>.G} (F32 or F64, as computed),
+     * with each layer's approximation in the metadata as {@code <layer>.approximation}; the write is atomic.
+     */
+    public void save(Path file) throws IOException {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        Map<String, String> metadata = new LinkedHashMap<>();
+        for (KfacLayer l : layers) {
+            tensors.put(l.name() + ".A", factors.get(l.name()).a());
+            tensors.put(l.name() + ".G", factors.get(l.name()).g());
+            metadata.put(l.name() + ".approximation", l.approximation().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        SafeTensors.write(file, tensors, metadata);
     }
 
     /** A damped inverse of the whole operator, inverted once and applied to many vectors. */

@@ -154,6 +154,23 @@ class KfacCurvatureTest {
     }
 
     @Test
+    void savesFactorsToSafetensorsUnderLayerNames(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        Rng rng = new Rng(8);
+        Sequential model = mlp(rng);
+        KfacCurvature k = KfacCurvature.over(model, new CrossEntropyLoss(), List.of(batch(rng, 5)))
+                .approximation("2", Approximation.REDUCE).compute();
+        java.nio.file.Path file = dir.resolve("factors.safetensors");
+        k.save(file);
+        kfac4j.tensor.SafeTensors read = kfac4j.tensor.SafeTensors.read(file);
+        assertThat(read.tensors().keySet()).containsExactlyInAnyOrder("0.A", "0.G", "2.A", "2.G");
+        for (String name : k.layers()) {
+            assertThat(read.tensors().get(name + ".A").allClose(k.factors(name).a(), 0, 0)).isTrue();
+            assertThat(read.tensors().get(name + ".G").allClose(k.factors(name).g(), 0, 0)).isTrue();
+        }
+        assertThat(read.metadata()).containsEntry("0.approximation", "expand").containsEntry("2.approximation", "reduce");
+    }
+
+    @Test
     void unknownLayersAndBadVectorsAreRejectedByName() {
         Rng rng = new Rng(7);
         Sequential model = mlp(rng);
