@@ -15,7 +15,7 @@ import kfac4j.tensor.kernel.Kernels;
  *
  * <p>The O(n³) parts are blocked so that most of their work is matrix-matrix products through
  * {@link Kernels#gemm}: Cholesky (left-looking), LU (right-looking), triangular solves with many right-hand sides,
- * and the eigensolver's back-transformation and divide-and-conquer merges (see {@link SymmetricEigen}).
+ * and the eigensolver's tridiagonalisation panels, back-transformation and divide-and-conquer merges (see {@link SymmetricEigen}).
  *
  * <p>Inputs must be finite; a NaN or infinity in the part of the matrix a routine reads is reported with its index.
  */
@@ -91,6 +91,7 @@ public final class Linalg {
             k.gemm(p1, p1, p1 - p0, y, p0 * n, 1, n, y, p0 * n, n, 1, x, 0, n, true);
         }
         symmetrise(x, n);
+        requireFiniteResult("choleskyInverse", l, x);
         return result(l.dtype(), x, n, n);
     }
 
@@ -103,6 +104,7 @@ public final class Linalg {
         double[] x = read("choleskySolve", b, Triangle.FULL);
         solveLowerInPlace(lower, n, x, r, false);
         solveUpperInPlace(transposed(lower, n), n, x, r, false);
+        requireFiniteResult("choleskySolve", l, x);
         return result(DType.promote(l.dtype(), b.dtype()), x, b.shape());
     }
 
@@ -122,6 +124,7 @@ public final class Linalg {
         if (transpose) tm = transposed(tm, n);
         if (lower != transpose) solveLowerInPlace(tm, n, x, r, false);
         else solveUpperInPlace(tm, n, x, r, false);
+        requireFiniteResult("solveTriangular", t, x);
         return result(DType.promote(t.dtype(), b.dtype()), x, b.shape());
     }
 
@@ -181,6 +184,7 @@ public final class Linalg {
         int[] piv = luInPlace("solve", a, lu, n);
         double[] x = read("solve", b, Triangle.FULL);
         luSolveInPlace(lu, piv, n, x, r);
+        requireFiniteResult("solve", a, x);
         return result(DType.promote(a.dtype(), b.dtype()), x, b.shape());
     }
 
@@ -192,6 +196,7 @@ public final class Linalg {
         double[] x = new double[n * n];
         for (int i = 0; i < n; i++) x[i * n + i] = 1;
         luSolveInPlace(lu, piv, n, x, n);
+        requireFiniteResult("inverse", a, x);
         return result(a.dtype(), x, n, n);
     }
 
@@ -386,6 +391,16 @@ public final class Linalg {
             if (m[i * n + i] == 0) {
                 throw new ArithmeticException(op + ": triangular matrix of shape " + Shapes.str(t.shapeRef())
                         + " is singular: diagonal entry " + i + " is 0");
+            }
+        }
+    }
+
+    /** A result that overflowed is an error, not an answer: the matrix is singular to working precision. */
+    private static void requireFiniteResult(String op, Tensor matrix, double[] x) {
+        for (double v : x) {
+            if (!Double.isFinite(v)) {
+                throw new ArithmeticException(op + ": the result for the matrix of shape " + Shapes.str(matrix.shapeRef())
+                        + " overflows (" + v + "): the matrix is singular to working precision or badly scaled");
             }
         }
     }

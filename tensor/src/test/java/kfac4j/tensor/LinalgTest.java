@@ -355,6 +355,19 @@ class LinalgTest {
     }
 
     @Test
+    void resultThatOverflowsIsAnErrorNotInfinity() {
+        Tensor nearlySingular = Tensor.of(new double[][]{{1e-300, 0}, {0, 1}});
+        assertThatThrownBy(() -> Linalg.solve(nearlySingular, Tensor.of(1e10, 1)))
+                .isInstanceOf(ArithmeticException.class)
+                .hasMessage("solve: the result for the matrix of shape [2, 2] overflows (Infinity): the matrix is"
+                        + " singular to working precision or badly scaled");
+        assertThatThrownBy(() -> Linalg.inverse(Tensor.of(new double[][]{{1e-310, 0}, {0, 1}})))
+                .hasMessageStartingWith("inverse: the result for the matrix of shape [2, 2] overflows");
+        assertThatThrownBy(() -> Linalg.solveTriangular(nearlySingular, Tensor.of(1e10, 1), true, false))
+                .hasMessageStartingWith("solveTriangular: the result for the matrix of shape [2, 2] overflows");
+    }
+
+    @Test
     void solveRejectsMismatchedRightHandSide() {
         assertThatThrownBy(() -> Linalg.solve(Tensor.eye(DType.F64, 3), Tensor.zeros(DType.F64, 4)))
                 .hasMessage("solve: right-hand side of shape [4] does not match matrix of shape [3, 3]"
