@@ -498,7 +498,16 @@ public final class Tensor {
 
     /** Axes {@code start..end} (inclusive) merged into one. */
     public Tensor flatten(int startAxis, int endAxis) {
-        if (shape.length == 0) return reshape(1);
+        if (shape.length == 0) {
+            // A 0-d tensor flattens to one element, with axes 0 and -1 naming its one implicit axis (as PyTorch).
+            for (int axis : new int[]{startAxis, endAxis}) {
+                if (axis != 0 && axis != -1) {
+                    throw new IndexOutOfBoundsException("flatten: axis " + axis + " is out of range for a 0-d tensor"
+                            + " (only 0 and -1 are allowed)");
+                }
+            }
+            return reshape(1);
+        }
         int a = Shapes.axis("flatten", startAxis, shape.length), b = Shapes.axis("flatten", endAxis, shape.length);
         if (a > b) throw new IllegalArgumentException("flatten: start axis " + startAxis + " is after end axis " + endAxis);
         int[] s = new int[shape.length - (b - a)];

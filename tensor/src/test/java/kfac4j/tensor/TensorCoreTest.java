@@ -379,6 +379,8 @@ class TensorCoreTest {
         assertThat(x.flatten(1, 3).shape()).containsExactly(1, 6);
         assertThat(x.flatten(0, -1).shape()).containsExactly(6);
         assertThat(Tensor.scalar(DType.F32, 5).flatten(0, -1).shape()).containsExactly(1);
+        assertThatThrownBy(() -> Tensor.scalar(DType.F32, 5).flatten(0, 1))
+                .hasMessage("flatten: axis 1 is out of range for a 0-d tensor (only 0 and -1 are allowed)");
         assertTensor(x.squeeze().mT().flatten(0, 1), new int[]{6}, new double[]{0, 3, 1, 4, 2, 5});
         assertThatThrownBy(() -> x.squeeze(1)).hasMessage("squeeze: axis 1 of shape [1, 2, 1, 3] has size 2, not 1");
         assertThatThrownBy(() -> x.unsqueeze(5)).hasMessage("unsqueeze: axis 5 is out of range for a tensor of rank 5");
