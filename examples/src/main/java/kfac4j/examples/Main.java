@@ -17,6 +17,7 @@ public final class Main {
     static Map<String, Command> commands() {
         Map<String, Command> m = new LinkedHashMap<>();
         for (Command c : List.<Command>of(new InfoCommand(), new kfac4j.examples.bench.BenchCommand(),
+                new kfac4j.examples.train.TrainCommand(), new kfac4j.examples.demo.DemoCommand(),
                 new kfac4j.examples.verify.VerifyCommand())) m.put(c.name(), c);
         return m;
     }
