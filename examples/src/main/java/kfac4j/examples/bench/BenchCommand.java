@@ -55,7 +55,7 @@ public final class BenchCommand implements Command {
             throw new Options.UsageException("bench: no workload name contains '" + only + "'; the workloads are: "
                     + String.join(", ", workloads.stream().map(Workload::name).toList()));
         }
-        for (Workload w : chosen) out.println(json(w, medianMillis(w.prepare(), reps)));
+        for (Workload w : chosen) out.println(json(w, medianMillis(w.prepare(), reps) / w.stepsPerRun()));
         return 0;
     }
 

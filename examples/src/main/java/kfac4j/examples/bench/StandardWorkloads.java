@@ -1,5 +1,6 @@
 package kfac4j.examples.bench;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import kfac4j.tensor.DType;
@@ -10,11 +11,13 @@ public final class StandardWorkloads {
     }
 
     public static List<Workload> all() {
-        return List.of(
+        List<Workload> all = new ArrayList<>(List.of(
                 new GemmWorkload(DType.F32, 256),
                 new GemmWorkload(DType.F32, 512),
                 new GemmWorkload(DType.F32, 1024),
                 new GemmWorkload(DType.F32, 2048),
-                new GemmWorkload(DType.F64, 1024));
+                new GemmWorkload(DType.F64, 1024)));
+        all.addAll(TrainingStepWorkload.all());
+        return List.copyOf(all);
     }
 }

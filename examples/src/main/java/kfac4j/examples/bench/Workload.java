@@ -13,4 +13,9 @@ public interface Workload {
 
     /** Builds the inputs (not timed) and returns one run of the work (timed, many times). */
     Runnable prepare();
+
+    /** The steps one run takes; the reported time is per step (amortised workloads run a whole cycle of steps). */
+    default int stepsPerRun() {
+        return 1;
+    }
 }
