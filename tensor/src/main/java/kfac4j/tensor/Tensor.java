@@ -574,6 +574,8 @@ public final class Tensor {
     public Tensor relu() { return Elementwise.unary(UnaryOp.RELU, this); }
     /** GELU, exact form {@code x Φ(x)} (PyTorch's default). */
     public Tensor gelu() { return Elementwise.unary(UnaryOp.GELU_ERF, this); }
+    /** The derivative of {@link #gelu()}, {@code Φ(x) + x φ(x)}, computed in one pass (its backward). */
+    public Tensor geluDerivative() { return Elementwise.unary(UnaryOp.GELU_ERF_GRAD, this); }
     /** GELU, tanh approximation (PyTorch's {@code approximate='tanh'}). */
     public Tensor geluTanh() { return Elementwise.unary(UnaryOp.GELU_TANH, this); }
     public Tensor erf() { return Elementwise.unary(UnaryOp.ERF, this); }

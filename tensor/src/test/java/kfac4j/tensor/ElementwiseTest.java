@@ -85,6 +85,11 @@ class ElementwiseTest {
         assertTensor(Tensor.of(x).gelu(), new int[]{6}, gelu);
         assertTensor(Tensor.of(x).to(DType.F32).gelu(), DType.F32, new int[]{6}, gelu, 1e-6);
         assertTensor(Tensor.of(0, 7, -7).erf(), new int[]{3}, new double[]{0, 1, -1});
+        // GELU'(x) = Φ(x) + x φ(x); at x = √2·t that is (1 + erf(t)) / 2 + √2·t e^(−t²) / √(2π).
+        double[] grad = new double[t.length];
+        for (int i = 0; i < t.length; i++) grad[i] = (1 + erf[i]) / 2 + x[i] * Math.exp(-t[i] * t[i]) / Math.sqrt(2 * Math.PI);
+        assertTensor(Tensor.of(x).geluDerivative(), new int[]{6}, grad);
+        assertTensor(Tensor.of(x).to(DType.F32).geluDerivative(), DType.F32, new int[]{6}, grad, 1e-6);
     }
 
     @Test

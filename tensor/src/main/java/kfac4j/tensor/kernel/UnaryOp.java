@@ -28,6 +28,12 @@ public enum UnaryOp {
     },
     /** GELU, exact form: x Φ(x) = x/2 (1 + erf(x/√2)). */
     GELU_ERF { public double apply(double x) { return 0.5 * x * (1.0 + Erf.erf(x * INV_SQRT_2)); } },
+    /** The derivative of exact GELU, Φ(x) + x φ(x) = (1 + erf(x/√2))/2 + x e^(−x²/2)/√(2π), in one pass. */
+    GELU_ERF_GRAD {
+        public double apply(double x) {
+            return 0.5 * (1.0 + Erf.erf(x * INV_SQRT_2)) + x * Math.exp(-0.5 * x * x) * INV_SQRT_2PI;
+        }
+    },
     /** The error function. */
     ERF { public double apply(double x) { return Erf.erf(x); } },
     SIN { public double apply(double x) { return Math.sin(x); } },
@@ -37,6 +43,7 @@ public enum UnaryOp {
 
     static final double SQRT_2_OVER_PI = Math.sqrt(2.0 / Math.PI);
     static final double INV_SQRT_2 = 1.0 / Math.sqrt(2.0);
+    static final double INV_SQRT_2PI = 1.0 / Math.sqrt(2.0 * Math.PI);
 
     /** The function on one value, in double precision. */
     public abstract double apply(double x);
