@@ -141,12 +141,16 @@ public record KroneckerFactors(Tensor a, Tensor g) implements LayerCurvature {
             throw new IllegalArgumentException("KroneckerFactors.movingAverage: factors of shapes A " + inputDim()
                     + "², G " + outputDim() + "² and A " + latest.inputDim() + "², G " + latest.outputDim() + "²");
         }
-        return new KroneckerFactors(a.mul(decay).add(latest.a.mul(1 - decay)), g.mul(decay).add(latest.g.mul(1 - decay)));
+        return new KroneckerFactors(latest.a.mul(1 - decay).addScaledInPlace(decay, a),
+                latest.g.mul(1 - decay).addScaledInPlace(decay, g));
     }
 
+    /**
+     * Whether no entry is NaN or infinite, by one summation: a NaN or infinity anywhere makes the sum non-finite.
+     * (A sum can also overflow from finite entries near the dtype's maximum; such a matrix is no use either.)
+     */
     static boolean allFinite(Tensor t) {
-        for (double x : t.toDoubleArray()) if (!Double.isFinite(x)) return false;
-        return true;
+        return Double.isFinite(t.sum().item());
     }
 
     static void requireDamping(double damping) {

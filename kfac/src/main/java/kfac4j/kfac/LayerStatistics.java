@@ -78,19 +78,22 @@ final class LayerStatistics {
         return outputGram != null;
     }
 
-    /** {@code A = (Σ a aᵀ) / count} and {@code G = outputScale · Σ w g gᵀ}, both symmetrised against rounding. */
+    /**
+     * {@code A = (Σ a aᵀ) / count} and {@code G = outputScale · Σ w g gᵀ}. A Gram product {@code Xᵀ X} is symmetric
+     * to the last bit (entry (i, j) and (j, i) sum the same products in the same order), so nothing is symmetrised.
+     */
     KroneckerFactors factors(double outputScale) {
         if (inputGram == null || outputGram == null) {
             throw new IllegalStateException("no " + (inputGram == null ? "inputs" : "output gradients")
                     + " were captured for this layer; it did not take part in the forward/backward passes");
         }
-        return new KroneckerFactors(symmetric(inputGram.div(inputCount)), symmetric(outputGram.mul(outputScale)));
+        return new KroneckerFactors(inputGram.div(inputCount), outputGram.mul(outputScale));
     }
 
     /** {@code A} alone (for {@link FisherType#FORWARD_ONLY}). */
     Tensor inputFactor() {
         if (inputGram == null) throw new IllegalStateException("no inputs were captured for this layer");
-        return symmetric(inputGram.div(inputCount));
+        return inputGram.div(inputCount);
     }
 
     // ---------------------------------------------------------------- rows grouped by example
@@ -141,9 +144,5 @@ final class LayerStatistics {
 
     static Tensor accumulate(Tensor sum, Tensor term) {
         return sum == null ? term : sum.add(term);
-    }
-
-    static Tensor symmetric(Tensor s) {
-        return s.add(s.mT()).mul(0.5);
     }
 }
