@@ -1,6 +1,8 @@
 package kfac4j.examples.bench;
 
 import java.io.PrintStream;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -11,21 +13,24 @@ import kfac4j.examples.cli.Options;
 /**
  * {@code bench}: times the standard workloads and prints one JSON line each, {@code {"workload": NAME,
  * "median_ms": T, "gflops": G}}, the format of {@code shared/bench/torch_ref.py}. Each workload first runs until the
- * JIT has settled (at least {@value #WARMUP_RUNS} runs and {@value #WARMUP_SECONDS} s), then {@code --reps} timed runs;
- * the median is reported.
+ * JIT has settled (see {@link #warmUp}), then {@code --reps} timed runs; the median is reported.
  */
 public final class BenchCommand implements Command {
-    static final int WARMUP_RUNS = 3;
-    static final double WARMUP_SECONDS = 1.0;
+    static final int WARMUP_RUNS = 5;
+    static final double WARMUP_SECONDS = 2.0;
+    static final double WARMUP_MAX_SECONDS = 20.0;
 
     private final List<Workload> workloads;
+    private final double warmupSeconds, warmupMaxSeconds;
 
     public BenchCommand() {
-        this(StandardWorkloads.all());
+        this(StandardWorkloads.all(), WARMUP_SECONDS, WARMUP_MAX_SECONDS);
     }
 
-    BenchCommand(List<Workload> workloads) {
+    BenchCommand(List<Workload> workloads, double warmupSeconds, double warmupMaxSeconds) {
         this.workloads = workloads;
+        this.warmupSeconds = warmupSeconds;
+        this.warmupMaxSeconds = warmupMaxSeconds;
     }
 
     @Override
@@ -60,17 +65,47 @@ public final class BenchCommand implements Command {
     }
 
     /** Median wall time of {@code reps} runs, in milliseconds, after the warm-up. */
-    static double medianMillis(Runnable run, int reps) {
-        long start = System.nanoTime();
-        for (int i = 0; i < WARMUP_RUNS || System.nanoTime() - start < WARMUP_SECONDS * 1e9; i++) run.run();
+    double medianMillis(Runnable run, int reps) {
+        warmUp(run);
         double[] ms = new double[reps];
-        for (int i = 0; i < reps; i++) {
-            long t = System.nanoTime();
-            run.run();
-            ms[i] = (System.nanoTime() - t) / 1e6;
+        for (int i = 0; i < reps; i++) ms[i] = timeMillis(run);
+        return median(ms);
+    }
+
+    /**
+     * Runs the work until the JIT has settled: batches of {@value #WARMUP_RUNS} runs, for at least the minimum
+     * warm-up time, until a batch passes with no compilation going on and a median within 3% of the batch before
+     * (the big kernels take a while to compile, much longer on a busy machine), or the maximum time has passed.
+     */
+    void warmUp(Runnable run) {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean jitTimed = jit != null && jit.isCompilationTimeMonitoringSupported();
+        long start = System.nanoTime();
+        double previous = Double.POSITIVE_INFINITY;
+        long compiled = jitTimed ? jit.getTotalCompilationTime() : 0;
+        while (true) {
+            double[] batch = new double[WARMUP_RUNS];
+            for (int i = 0; i < WARMUP_RUNS; i++) batch[i] = timeMillis(run);
+            double m = median(batch), elapsed = (System.nanoTime() - start) / 1e9;
+            long nowCompiled = jitTimed ? jit.getTotalCompilationTime() : 0;
+            boolean settled = nowCompiled == compiled && Math.abs(m - previous) <= 0.03 * previous;
+            if (elapsed >= warmupMaxSeconds || elapsed >= warmupSeconds && settled) return;
+            previous = m;
+            compiled = nowCompiled;
         }
-        Arrays.sort(ms);
-        return reps % 2 == 1 ? ms[reps / 2] : (ms[reps / 2 - 1] + ms[reps / 2]) / 2;
+    }
+
+    private static double timeMillis(Runnable run) {
+        long t = System.nanoTime();
+        run.run();
+        return (System.nanoTime() - t) / 1e6;
+    }
+
+    private static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        int n = v.length;
+        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
     }
 
     static String json(Workload w, double medianMs) {

@@ -33,7 +33,7 @@ class BenchCommandTest {
     @Test
     void printsOneJsonLinePerMatchingWorkloadAfterAWarmUp() {
         AtomicInteger a = new AtomicInteger(), b = new AtomicInteger();
-        BenchCommand c = new BenchCommand(List.of(new Counting("gemm_x", 2e9, a), new Counting("step_y", 0, b)));
+        BenchCommand c = new BenchCommand(List.of(new Counting("gemm_x", 2e9, a), new Counting("step_y", 0, b)), 0.01, 0.05);
         String out = run(c, "--only", "gemm", "--reps", "5");
         assertThat(out.lines().toList()).hasSize(1);
         assertThat(out.strip()).matches("\\{\"workload\": \"gemm_x\", \"median_ms\": [0-9]+\\.[0-9]{3}, \"gflops\": [0-9]+\\.[0-9]{3}}");

@@ -2,13 +2,15 @@ package kfac4j.tensor.kernel;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
 /**
- * The one fork/join pool that parallel kernels share. Its size is the number of available processors, or the system
- * property {@code kfac4j.threads}. Kernels split work into a number of parts that they choose; the pool only decides
- * which thread runs which part, so a kernel whose parts do not interact gives the same bits on any number of threads.
+ * The threads that parallel kernels share: the number of available processors, or the system property
+ * {@code kfac4j.threads}, counting the thread that asks for the work. Kernels split work into a number of parts that
+ * they choose; the pool only decides which thread runs which part, so a kernel whose parts do not interact gives the
+ * same bits on any number of threads.
  */
 final class ComputePool {
     /** System property: the number of threads parallel kernels use (default: the available processors). */
@@ -56,54 +58,72 @@ final class ComputePool {
         if (p != null) return p;
         synchronized (ComputePool.class) {
             if (pool == null) {
-                pool = new ForkJoinPool(parallelism, fjp -> {
+                // The thread that calls run() works too, so the pool holds one thread fewer than the parallelism.
+                pool = new ForkJoinPool(Math.max(1, parallelism - 1), fjp -> {
                     ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(fjp);
                     t.setName("kfac4j-compute-" + t.getPoolIndex());
                     t.setDaemon(true);
                     return t;
-                }, null, false);
+                }, null, true);
             }
             return pool;
         }
     }
 
     /**
-     * Runs {@code part.accept(i)} for every i in [0, parts) and returns when all are done. With one part or one thread
-     * the parts run in order on the calling thread, with no hand-off at all (small problems pay nothing).
+     * Runs {@code part.accept(i)} for every i in [0, parts) and returns when all are done. The calling thread takes
+     * parts itself, and pool threads join in as they come; whoever is free claims the next part. So a busy machine,
+     * where a pool thread may not run for milliseconds, costs at most the part that thread holds, and a call never
+     * waits for a thread to start. With one part or one thread, the parts run in order on the calling thread.
      */
     static void run(int parts, IntConsumer part) {
-        if (parts <= 1 || parallelism == 1) {
+        int threads = parallelism;
+        if (parts <= 1 || threads == 1) {
             for (int i = 0; i < parts; i++) part.accept(i);
             return;
         }
-        Range all = new Range(part, 0, parts);
+        Job job = new Job(parts, part, Thread.currentThread());
         ForkJoinPool p = pool();
-        if (Thread.currentThread() instanceof ForkJoinWorkerThread w && w.getPool() == p) {
-            all.invoke();        // already inside the pool (a nested parallel kernel): fork from here
-        } else {
-            p.invoke(all);
-        }
+        for (int h = Math.min(threads, parts) - 1; h > 0; h--) p.execute(job::work);
+        job.work();
+        job.awaitDone();
     }
 
-    /** Splits [lo, hi) in halves until one part is left, so idle threads steal large ranges first. */
-    private static final class Range extends RecursiveAction {
+    /** Parts handed out by a counter; the caller parks until the last one finishes. */
+    private static final class Job {
+        private final AtomicInteger next = new AtomicInteger(), done = new AtomicInteger();
+        private final int parts;
         private final IntConsumer part;
-        private final int lo, hi;
+        private final Thread caller;
+        private volatile Throwable failure;
 
-        Range(IntConsumer part, int lo, int hi) {
+        Job(int parts, IntConsumer part, Thread caller) {
+            this.parts = parts;
             this.part = part;
-            this.lo = lo;
-            this.hi = hi;
+            this.caller = caller;
         }
 
-        @Override
-        protected void compute() {
-            if (hi - lo == 1) {
-                part.accept(lo);
-                return;
+        void work() {
+            for (int i; (i = next.getAndIncrement()) < parts; ) {
+                try {
+                    if (failure == null) part.accept(i);
+                } catch (Throwable t) {
+                    failure = t;
+                } finally {
+                    if (done.incrementAndGet() == parts) LockSupport.unpark(caller);
+                }
             }
-            int mid = (lo + hi) >>> 1;
-            invokeAll(new Range(part, lo, mid), new Range(part, mid, hi));
+        }
+
+        void awaitDone() {
+            for (int spins = 0; done.get() < parts; spins++) {
+                if (spins < 1000) Thread.onSpinWait();
+                else LockSupport.park(this);
+            }
+            Throwable t = failure;
+            if (t instanceof RuntimeException e) throw e;
+            if (t instanceof Error e) throw e;
+            if (t != null) throw new IllegalStateException(t);
         }
     }
 }

@@ -8,8 +8,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * General matrix product {@code C = A·B} or {@code C += A·B} in F64 on the Vector API (DESIGN.md §2, "GEMM").
  *
- * <p><b>What is computed.</b> Every element of C is one chain of fused multiply-adds over p = 0, 1, …, k−1 in order,
- * starting from 0 (or from the old C when accumulating): {@code c = fma(a[i][p], b[p][j], c)}. Blocking, packing, tile
+ * <p><b>What is computed.</b> Every element of C is one chain of fused multiply-adds over p = 0, 1, …, k−1 in
+ * order, starting from 0 (or from the old C when accumulating): {@code c = fma(a[i][p], b[p][j], c)}. Blocking, packing, tile
  * edges and threads only change which element is worked on when and by whom, never that chain. So the result is
  * bit-identical to {@link ScalarKernels#gemm} (which runs the same chain one element at a time), whatever the vector
  * width, the block sizes or the number of threads.
@@ -42,6 +42,7 @@ final class GemmF64 {
     static final int NC = NR * Math.max(1, Integer.getInteger("t.nc", 4096) / NR);
     /** Rows of B packed in one go: the threads meet once per KB rows. */
     static final int KB = KC * Math.max(1, Integer.getInteger("t.kb", 2048) / KC);
+    static final boolean DIRECT_A = Boolean.parseBoolean(System.getProperty("t.directA", "true"));
     /** Parts per thread in the parallel loops. */
     static final int SPLIT = Integer.getInteger("t.split", 1);
     /** Products with fewer multiply-adds than this run on the calling thread (a fork costs more than it saves). */
@@ -57,8 +58,8 @@ final class GemmF64 {
     }
 
     /** See {@link Kernels#gemm}: A is m×k at (aRs, aCs), B is k×n at (bRs, bCs), C is m×n with row stride cRs. */
-    static void gemm(int m, int n, int k, double[] a, int aOff, int aRs, int aCs, double[] b, int bOff, int bRs, int bCs,
-                     double[] c, int cOff, int cRs, boolean accumulate) {
+    static void gemm(int m, int n, int k, double[] a, int aOff, int aRs, int aCs, double[] b, int bOff, int bRs,
+                     int bCs, double[] c, int cOff, int cRs, boolean accumulate) {
         if (m == 0 || n == 0) return;
         if (k == 0) {
             if (!accumulate) for (int i = 0; i < m; i++) Arrays.fill(c, cOff + i * cRs, cOff + i * cRs + n, 0.0);
@@ -133,7 +134,9 @@ final class GemmF64 {
                     j += nv * L;
                 }
             }
-            if (tail > 0) tile(1, rows, tail, k, as, ai, ars, acs, scratch, bEdge, L, c, ci + nFull, cRs, load, scratch, cEdge);
+            if (tail > 0) {
+                tile(1, rows, tail, k, as, ai, ars, acs, scratch, bEdge, L, c, ci + nFull, cRs, load, scratch, cEdge);
+            }
         }
         give(EDGE, scratch);
     }
@@ -175,7 +178,7 @@ final class GemmF64 {
                 boolean load = accumulate || kb > 0;
                 // Pack rows [kb, kb + kbn) of this column block of B: KC-deep blocks of NR-wide panels, shared out
                 // over the threads. The threads meet once per KB rows rather than once per KC.
-                int units = blocks * panels, bParts = Math.min(units, threads);
+                int units = blocks * panels, bParts = Math.min(units, threads * SPLIT);
                 ComputePool.run(bParts, part -> {
                     for (int u = part * units / bParts, end = (part + 1) * units / bParts; u < end; u++) {
                         int blk = u / panels, q = u % panels, p = p0 + blk * KC, kc = Math.min(KC, p0 + kbn - p);
@@ -188,13 +191,15 @@ final class GemmF64 {
                     int parts = Math.min(threads * SPLIT, rowPanels);
                     ComputePool.run(parts, part -> {
                         int r0 = part * rowPanels / parts * MR, r1 = Math.min(m, (part + 1) * rowPanels / parts * MR);
-                        macro(r0, r1, 0, panels, nc, panels, kbn, a, aOff + p0 * aCs, aRs, aCs, bp, c, cOff + j0, cRs, load);
+                        macro(r0, r1, 0, panels, nc, panels, kbn, a, aOff + p0 * aCs, aRs, aCs, bp, c, cOff + j0, cRs,
+                                load);
                     });
                 } else {
                     int parts = Math.min(threads * SPLIT, panels);
                     ComputePool.run(parts, part -> {
                         int q0 = part * panels / parts, q1 = (part + 1) * panels / parts;
-                        macro(0, m, q0, q1, nc, panels, kbn, a, aOff + p0 * aCs, aRs, aCs, bp, c, cOff + j0, cRs, load);
+                        macro(0, m, q0, q1, nc, panels, kbn, a, aOff + p0 * aCs, aRs, aCs, bp, c, cOff + j0, cRs,
+                                load);
                     });
                 }
             }
@@ -210,23 +215,32 @@ final class GemmF64 {
                               int aCs, double[] bp, double[] c, int cOff, int cRs, boolean loadFirst) {
         double[] ap = take(PACKED_A, MC * KC + MR * NR);
         int edge = MC * KC;
+        // Row-major A is read in place (six row streams); packing it would cost more than the packed kernel saves.
+        boolean direct = aCs == 1 && DIRECT_A;
         for (int pc = 0; pc < kbn; pc += KC) {
             int kc = Math.min(KC, kbn - pc), block = pc * panels * NR;
             boolean load = loadFirst || pc > 0;
             for (int ic = r0; ic < r1; ic += MC) {
                 int mc = Math.min(MC, r1 - ic);
                 for (int ir = 0; ir < mc; ir += MR) {
-                    packPanelA(Math.min(MR, mc - ir), kc, a, aOff + (ic + ir) * aRs + pc * aCs, aRs, aCs, ap, ir * kc);
+                    int rows = Math.min(MR, mc - ir);
+                    if (!direct || rows < MR) {
+                        packPanelA(rows, kc, a, aOff + (ic + ir) * aRs + pc * aCs, aRs, aCs, ap, ir * kc);
+                    }
                 }
                 for (int q = q0; q < q1; q++) {
                     int cols = Math.min(NR, nc - q * NR), bi = block + q * NR * kc;
                     for (int ir = 0; ir < mc; ir += MR) {
                         int rows = Math.min(MR, mc - ir), ci = cOff + (ic + ir) * cRs + q * NR;
+                        boolean inPlace = direct && rows == MR;
+                        int ai = inPlace ? aOff + (ic + ir) * aRs + pc : ir * kc;
                         if (rows == MR && cols == NR) {
-                            packed(kc, ap, ir * kc, bp, bi, c, ci, cRs, load);
+                            if (inPlace) strided(NV, kc, a, ai, aRs, 1, bp, bi, NR, c, ci, cRs, load);
+                            else packed(kc, ap, ai, bp, bi, c, ci, cRs, load);
                         } else {
                             if (load) copyTileIn(rows, cols, c, ci, cRs, ap, edge, NR);
-                            packed(kc, ap, ir * kc, bp, bi, ap, edge, NR, load);
+                            if (inPlace) strided(NV, kc, a, ai, aRs, 1, bp, bi, NR, ap, edge, NR, load);
+                            else packed(kc, ap, ai, bp, bi, ap, edge, NR, load);
                             copyTileOut(rows, cols, ap, edge, NR, c, ci, cRs);
                         }
                     }
@@ -236,7 +250,8 @@ final class GemmF64 {
         give(PACKED_A, ap);
     }
 
-    private static void packed(int kc, double[] ap, int ai, double[] bp, int bi, double[] c, int ci, int ldc, boolean load) {
+    private static void packed(int kc, double[] ap, int ai, double[] bp, int bi, double[] c, int ci, int ldc,
+                               boolean load) {
         if (NV == 4) packed4(kc, ap, ai, bp, bi, c, ci, ldc, load);
         else packed2(kc, ap, ai, bp, bi, c, ci, ldc, load);
     }
@@ -345,171 +360,321 @@ final class GemmF64 {
     // ------------------------------------------------------------------ micro-kernels
     // c_rj = fma(a_rp, b_pj, c_rj) for p = 0..kc-1: one broadcast of A per row, NV vector loads of B per p.
 
-    /** 6×4V tile from packed panels: A as k columns of 6 (stride MR), B as k rows of NR. */
-    private static void packed4(int kc, double[] a, int ai, double[] b, int bi, double[] c, int ci, int ldc, boolean load) {
-        DoubleVector c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33, c40, c41, c42, c43, c50, c51, c52, c53;
+    /** 6×4V tile from packed panels: A as k columns of 6 (stride MR), B as k rows of 4·L. */
+    private static void packed4(int kc, double[] a, int ai, double[] b, int bi, double[] c, int ci, int ldc,
+                                    boolean load) {
+        DoubleVector c00, c01, c02, c03;
+        DoubleVector c10, c11, c12, c13;
+        DoubleVector c20, c21, c22, c23;
+        DoubleVector c30, c31, c32, c33;
+        DoubleVector c40, c41, c42, c43;
+        DoubleVector c50, c51, c52, c53;
         if (load) {
-            c00 = DoubleVector.fromArray(S, c, ci); c01 = DoubleVector.fromArray(S, c, ci + L); c02 = DoubleVector.fromArray(S, c, ci + 2 * L); c03 = DoubleVector.fromArray(S, c, ci + 3 * L);
-            c10 = DoubleVector.fromArray(S, c, ci + ldc); c11 = DoubleVector.fromArray(S, c, ci + ldc + L); c12 = DoubleVector.fromArray(S, c, ci + ldc + 2 * L); c13 = DoubleVector.fromArray(S, c, ci + ldc + 3 * L);
-            c20 = DoubleVector.fromArray(S, c, ci + 2 * ldc); c21 = DoubleVector.fromArray(S, c, ci + 2 * ldc + L); c22 = DoubleVector.fromArray(S, c, ci + 2 * ldc + 2 * L); c23 = DoubleVector.fromArray(S, c, ci + 2 * ldc + 3 * L);
-            c30 = DoubleVector.fromArray(S, c, ci + 3 * ldc); c31 = DoubleVector.fromArray(S, c, ci + 3 * ldc + L); c32 = DoubleVector.fromArray(S, c, ci + 3 * ldc + 2 * L); c33 = DoubleVector.fromArray(S, c, ci + 3 * ldc + 3 * L);
-            c40 = DoubleVector.fromArray(S, c, ci + 4 * ldc); c41 = DoubleVector.fromArray(S, c, ci + 4 * ldc + L); c42 = DoubleVector.fromArray(S, c, ci + 4 * ldc + 2 * L); c43 = DoubleVector.fromArray(S, c, ci + 4 * ldc + 3 * L);
-            c50 = DoubleVector.fromArray(S, c, ci + 5 * ldc); c51 = DoubleVector.fromArray(S, c, ci + 5 * ldc + L); c52 = DoubleVector.fromArray(S, c, ci + 5 * ldc + 2 * L); c53 = DoubleVector.fromArray(S, c, ci + 5 * ldc + 3 * L);
+            int r = ci;
+            c00 = DoubleVector.fromArray(S, c, r); c01 = DoubleVector.fromArray(S, c, r + L);
+            c02 = DoubleVector.fromArray(S, c, r + 2 * L); c03 = DoubleVector.fromArray(S, c, r + 3 * L);
+            r += ldc;
+            c10 = DoubleVector.fromArray(S, c, r); c11 = DoubleVector.fromArray(S, c, r + L);
+            c12 = DoubleVector.fromArray(S, c, r + 2 * L); c13 = DoubleVector.fromArray(S, c, r + 3 * L);
+            r += ldc;
+            c20 = DoubleVector.fromArray(S, c, r); c21 = DoubleVector.fromArray(S, c, r + L);
+            c22 = DoubleVector.fromArray(S, c, r + 2 * L); c23 = DoubleVector.fromArray(S, c, r + 3 * L);
+            r += ldc;
+            c30 = DoubleVector.fromArray(S, c, r); c31 = DoubleVector.fromArray(S, c, r + L);
+            c32 = DoubleVector.fromArray(S, c, r + 2 * L); c33 = DoubleVector.fromArray(S, c, r + 3 * L);
+            r += ldc;
+            c40 = DoubleVector.fromArray(S, c, r); c41 = DoubleVector.fromArray(S, c, r + L);
+            c42 = DoubleVector.fromArray(S, c, r + 2 * L); c43 = DoubleVector.fromArray(S, c, r + 3 * L);
+            r += ldc;
+            c50 = DoubleVector.fromArray(S, c, r); c51 = DoubleVector.fromArray(S, c, r + L);
+            c52 = DoubleVector.fromArray(S, c, r + 2 * L); c53 = DoubleVector.fromArray(S, c, r + 3 * L);
         } else {
             DoubleVector z = DoubleVector.zero(S);
-            c00 = c01 = c02 = c03 = c10 = c11 = c12 = c13 = c20 = c21 = c22 = c23 = c30 = c31 = c32 = c33 = c40 = c41 = c42 = c43 = c50 = c51 = c52 = c53 = z;
+            c00 = c01 = c02 = c03 = z;
+            c10 = c11 = c12 = c13 = z;
+            c20 = c21 = c22 = c23 = z;
+            c30 = c31 = c32 = c33 = z;
+            c40 = c41 = c42 = c43 = z;
+            c50 = c51 = c52 = c53 = z;
         }
         for (int p = 0; p < kc; p++) {
-            DoubleVector b0 = DoubleVector.fromArray(S, b, bi), b1 = DoubleVector.fromArray(S, b, bi + L), b2 = DoubleVector.fromArray(S, b, bi + 2 * L), b3 = DoubleVector.fromArray(S, b, bi + 3 * L);
-            { DoubleVector x = DoubleVector.broadcast(S, a[ai]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03); }
-            { DoubleVector x = DoubleVector.broadcast(S, a[ai + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13); }
-            { DoubleVector x = DoubleVector.broadcast(S, a[ai + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23); }
-            { DoubleVector x = DoubleVector.broadcast(S, a[ai + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33); }
-            { DoubleVector x = DoubleVector.broadcast(S, a[ai + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42); c43 = x.fma(b3, c43); }
-            { DoubleVector x = DoubleVector.broadcast(S, a[ai + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52); c53 = x.fma(b3, c53); }
+            DoubleVector b0 = DoubleVector.fromArray(S, b, bi);
+            DoubleVector b1 = DoubleVector.fromArray(S, b, bi + L);
+            DoubleVector b2 = DoubleVector.fromArray(S, b, bi + 2 * L);
+            DoubleVector b3 = DoubleVector.fromArray(S, b, bi + 3 * L);
+            DoubleVector x = DoubleVector.broadcast(S, a[ai]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
+            x = DoubleVector.broadcast(S, a[ai + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
+            x = DoubleVector.broadcast(S, a[ai + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
+            x = DoubleVector.broadcast(S, a[ai + 3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
+            x = DoubleVector.broadcast(S, a[ai + 4]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42); c43 = x.fma(b3, c43);
+            x = DoubleVector.broadcast(S, a[ai + 5]);
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52); c53 = x.fma(b3, c53);
             ai += MR;
             bi += 4 * L;
         }
-        c00.intoArray(c, ci); c01.intoArray(c, ci + L); c02.intoArray(c, ci + 2 * L); c03.intoArray(c, ci + 3 * L);
-        c10.intoArray(c, ci + ldc); c11.intoArray(c, ci + ldc + L); c12.intoArray(c, ci + ldc + 2 * L); c13.intoArray(c, ci + ldc + 3 * L);
-        c20.intoArray(c, ci + 2 * ldc); c21.intoArray(c, ci + 2 * ldc + L); c22.intoArray(c, ci + 2 * ldc + 2 * L); c23.intoArray(c, ci + 2 * ldc + 3 * L);
-        c30.intoArray(c, ci + 3 * ldc); c31.intoArray(c, ci + 3 * ldc + L); c32.intoArray(c, ci + 3 * ldc + 2 * L); c33.intoArray(c, ci + 3 * ldc + 3 * L);
-        c40.intoArray(c, ci + 4 * ldc); c41.intoArray(c, ci + 4 * ldc + L); c42.intoArray(c, ci + 4 * ldc + 2 * L); c43.intoArray(c, ci + 4 * ldc + 3 * L);
-        c50.intoArray(c, ci + 5 * ldc); c51.intoArray(c, ci + 5 * ldc + L); c52.intoArray(c, ci + 5 * ldc + 2 * L); c53.intoArray(c, ci + 5 * ldc + 3 * L);
+        int r = ci;
+        c00.intoArray(c, r); c01.intoArray(c, r + L); c02.intoArray(c, r + 2 * L); c03.intoArray(c, r + 3 * L);
+        r += ldc;
+        c10.intoArray(c, r); c11.intoArray(c, r + L); c12.intoArray(c, r + 2 * L); c13.intoArray(c, r + 3 * L);
+        r += ldc;
+        c20.intoArray(c, r); c21.intoArray(c, r + L); c22.intoArray(c, r + 2 * L); c23.intoArray(c, r + 3 * L);
+        r += ldc;
+        c30.intoArray(c, r); c31.intoArray(c, r + L); c32.intoArray(c, r + 2 * L); c33.intoArray(c, r + 3 * L);
+        r += ldc;
+        c40.intoArray(c, r); c41.intoArray(c, r + L); c42.intoArray(c, r + 2 * L); c43.intoArray(c, r + 3 * L);
+        r += ldc;
+        c50.intoArray(c, r); c51.intoArray(c, r + L); c52.intoArray(c, r + 2 * L); c53.intoArray(c, r + 3 * L);
     }
 
-    /** 6×2V tile from packed panels: A as k columns of 6 (stride MR), B as k rows of NR. */
-    private static void packed2(int kc, double[] a, int ai, double[] b, int bi, double[] c, int ci, int ldc, boolean load) {
+    /** 6×2V tile from packed panels: A as k columns of 6 (stride MR), B as k rows of 2·L. */
+    private static void packed2(int kc, double[] a, int ai, double[] b, int bi, double[] c, int ci, int ldc,
+                                    boolean load) {
         DoubleVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
         if (load) {
-            c00 = DoubleVector.fromArray(S, c, ci); c01 = DoubleVector.fromArray(S, c, ci + L);
-            c10 = DoubleVector.fromArray(S, c, ci + ldc); c11 = DoubleVector.fromArray(S, c, ci + ldc + L);
-            c20 = DoubleVector.fromArray(S, c, ci + 2 * ldc); c21 = DoubleVector.fromArray(S, c, ci + 2 * ldc + L);
-            c30 = DoubleVector.fromArray(S, c, ci + 3 * ldc); c31 = DoubleVector.fromArray(S, c, ci + 3 * ldc + L);
-            c40 = DoubleVector.fromArray(S, c, ci + 4 * ldc); c41 = DoubleVector.fromArray(S, c, ci + 4 * ldc + L);
-            c50 = DoubleVector.fromArray(S, c, ci + 5 * ldc); c51 = DoubleVector.fromArray(S, c, ci + 5 * ldc + L);
+            int r = ci;
+            c00 = DoubleVector.fromArray(S, c, r); c01 = DoubleVector.fromArray(S, c, r + L);
+            r += ldc;
+            c10 = DoubleVector.fromArray(S, c, r); c11 = DoubleVector.fromArray(S, c, r + L);
+            r += ldc;
+            c20 = DoubleVector.fromArray(S, c, r); c21 = DoubleVector.fromArray(S, c, r + L);
+            r += ldc;
+            c30 = DoubleVector.fromArray(S, c, r); c31 = DoubleVector.fromArray(S, c, r + L);
+            r += ldc;
+            c40 = DoubleVector.fromArray(S, c, r); c41 = DoubleVector.fromArray(S, c, r + L);
+            r += ldc;
+            c50 = DoubleVector.fromArray(S, c, r); c51 = DoubleVector.fromArray(S, c, r + L);
         } else {
             DoubleVector z = DoubleVector.zero(S);
-            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = z;
+            c00 = c01 = z;
+            c10 = c11 = z;
+            c20 = c21 = z;
+            c30 = c31 = z;
+            c40 = c41 = z;
+            c50 = c51 = z;
         }
         for (int p = 0; p < kc; p++) {
-            DoubleVector b0 = DoubleVector.fromArray(S, b, bi), b1 = DoubleVector.fromArray(S, b, bi + L);
-            { DoubleVector x = DoubleVector.broadcast(S, a[ai]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); }
-            { DoubleVector x = DoubleVector.broadcast(S, a[ai + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); }
-            { DoubleVector x = DoubleVector.broadcast(S, a[ai + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); }
-            { DoubleVector x = DoubleVector.broadcast(S, a[ai + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); }
-            { DoubleVector x = DoubleVector.broadcast(S, a[ai + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); }
-            { DoubleVector x = DoubleVector.broadcast(S, a[ai + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); }
+            DoubleVector b0 = DoubleVector.fromArray(S, b, bi);
+            DoubleVector b1 = DoubleVector.fromArray(S, b, bi + L);
+            DoubleVector x = DoubleVector.broadcast(S, a[ai]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = DoubleVector.broadcast(S, a[ai + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = DoubleVector.broadcast(S, a[ai + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = DoubleVector.broadcast(S, a[ai + 3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = DoubleVector.broadcast(S, a[ai + 4]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = DoubleVector.broadcast(S, a[ai + 5]);
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
             ai += MR;
             bi += 2 * L;
         }
-        c00.intoArray(c, ci); c01.intoArray(c, ci + L);
-        c10.intoArray(c, ci + ldc); c11.intoArray(c, ci + ldc + L);
-        c20.intoArray(c, ci + 2 * ldc); c21.intoArray(c, ci + 2 * ldc + L);
-        c30.intoArray(c, ci + 3 * ldc); c31.intoArray(c, ci + 3 * ldc + L);
-        c40.intoArray(c, ci + 4 * ldc); c41.intoArray(c, ci + 4 * ldc + L);
-        c50.intoArray(c, ci + 5 * ldc); c51.intoArray(c, ci + 5 * ldc + L);
+        int r = ci;
+        c00.intoArray(c, r); c01.intoArray(c, r + L);
+        r += ldc;
+        c10.intoArray(c, r); c11.intoArray(c, r + L);
+        r += ldc;
+        c20.intoArray(c, r); c21.intoArray(c, r + L);
+        r += ldc;
+        c30.intoArray(c, r); c31.intoArray(c, r + L);
+        r += ldc;
+        c40.intoArray(c, r); c41.intoArray(c, r + L);
+        r += ldc;
+        c50.intoArray(c, r); c51.intoArray(c, r + L);
     }
 
     /** 6×4V tile reading A through its strides and B rows of unit column stride, in place. */
-    private static void strided4(int kc, double[] a, int ai, int aRs, int aCs, double[] b, int bi, int ldb, double[] c, int ci, int ldc, boolean load) {
-        DoubleVector c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33, c40, c41, c42, c43, c50, c51, c52, c53;
+    private static void strided4(int kc, double[] a, int ai, int aRs, int aCs, double[] b, int bi, int ldb,
+                                     double[] c, int ci, int ldc, boolean load) {
+        DoubleVector c00, c01, c02, c03;
+        DoubleVector c10, c11, c12, c13;
+        DoubleVector c20, c21, c22, c23;
+        DoubleVector c30, c31, c32, c33;
+        DoubleVector c40, c41, c42, c43;
+        DoubleVector c50, c51, c52, c53;
         if (load) {
-            c00 = DoubleVector.fromArray(S, c, ci); c01 = DoubleVector.fromArray(S, c, ci + L); c02 = DoubleVector.fromArray(S, c, ci + 2 * L); c03 = DoubleVector.fromArray(S, c, ci + 3 * L);
-            c10 = DoubleVector.fromArray(S, c, ci + ldc); c11 = DoubleVector.fromArray(S, c, ci + ldc + L); c12 = DoubleVector.fromArray(S, c, ci + ldc + 2 * L); c13 = DoubleVector.fromArray(S, c, ci + ldc + 3 * L);
-            c20 = DoubleVector.fromArray(S, c, ci + 2 * ldc); c21 = DoubleVector.fromArray(S, c, ci + 2 * ldc + L); c22 = DoubleVector.fromArray(S, c, ci + 2 * ldc + 2 * L); c23 = DoubleVector.fromArray(S, c, ci + 2 * ldc + 3 * L);
-            c30 = DoubleVector.fromArray(S, c, ci + 3 * ldc); c31 = DoubleVector.fromArray(S, c, ci + 3 * ldc + L); c32 = DoubleVector.fromArray(S, c, ci + 3 * ldc + 2 * L); c33 = DoubleVector.fromArray(S, c, ci + 3 * ldc + 3 * L);
-            c40 = DoubleVector.fromArray(S, c, ci + 4 * ldc); c41 = DoubleVector.fromArray(S, c, ci + 4 * ldc + L); c42 = DoubleVector.fromArray(S, c, ci + 4 * ldc + 2 * L); c43 = DoubleVector.fromArray(S, c, ci + 4 * ldc + 3 * L);
-            c50 = DoubleVector.fromArray(S, c, ci + 5 * ldc); c51 = DoubleVector.fromArray(S, c, ci + 5 * ldc + L); c52 = DoubleVector.fromArray(S, c, ci + 5 * ldc + 2 * L); c53 = DoubleVector.fromArray(S, c, ci + 5 * ldc + 3 * L);
+            int r = ci;
+            c00 = DoubleVector.fromArray(S, c, r); c01 = DoubleVector.fromArray(S, c, r + L);
+            c02 = DoubleVector.fromArray(S, c, r + 2 * L); c03 = DoubleVector.fromArray(S, c, r + 3 * L);
+            r += ldc;
+            c10 = DoubleVector.fromArray(S, c, r); c11 = DoubleVector.fromArray(S, c, r + L);
+            c12 = DoubleVector.fromArray(S, c, r + 2 * L); c13 = DoubleVector.fromArray(S, c, r + 3 * L);
+            r += ldc;
+            c20 = DoubleVector.fromArray(S, c, r); c21 = DoubleVector.fromArray(S, c, r + L);
+            c22 = DoubleVector.fromArray(S, c, r + 2 * L); c23 = DoubleVector.fromArray(S, c, r + 3 * L);
+            r += ldc;
+            c30 = DoubleVector.fromArray(S, c, r); c31 = DoubleVector.fromArray(S, c, r + L);
+            c32 = DoubleVector.fromArray(S, c, r + 2 * L); c33 = DoubleVector.fromArray(S, c, r + 3 * L);
+            r += ldc;
+            c40 = DoubleVector.fromArray(S, c, r); c41 = DoubleVector.fromArray(S, c, r + L);
+            c42 = DoubleVector.fromArray(S, c, r + 2 * L); c43 = DoubleVector.fromArray(S, c, r + 3 * L);
+            r += ldc;
+            c50 = DoubleVector.fromArray(S, c, r); c51 = DoubleVector.fromArray(S, c, r + L);
+            c52 = DoubleVector.fromArray(S, c, r + 2 * L); c53 = DoubleVector.fromArray(S, c, r + 3 * L);
         } else {
             DoubleVector z = DoubleVector.zero(S);
-            c00 = c01 = c02 = c03 = c10 = c11 = c12 = c13 = c20 = c21 = c22 = c23 = c30 = c31 = c32 = c33 = c40 = c41 = c42 = c43 = c50 = c51 = c52 = c53 = z;
-        }
-        int a1 = aRs, a2 = 2 * aRs, a3 = 3 * aRs, a4 = 4 * aRs, a5 = 5 * aRs;
-        for (int p = 0; p < kc; p++) {
-            DoubleVector b0 = DoubleVector.fromArray(S, b, bi), b1 = DoubleVector.fromArray(S, b, bi + L), b2 = DoubleVector.fromArray(S, b, bi + 2 * L), b3 = DoubleVector.fromArray(S, b, bi + 3 * L);
-            { DoubleVector x = DoubleVector.broadcast(S, a[ai]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03); }
-            { DoubleVector x = DoubleVector.broadcast(S, a[ai + a1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13); }
-            { DoubleVector x = DoubleVector.broadcast(S, a[ai + a2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23); }
-            { DoubleVector x = DoubleVector.broadcast(S, a[ai + a3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33); }
-            { DoubleVector x = DoubleVector.broadcast(S, a[ai + a4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42); c43 = x.fma(b3, c43); }
-            { DoubleVector x = DoubleVector.broadcast(S, a[ai + a5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52); c53 = x.fma(b3, c53); }
-            ai += aCs;
-            bi += ldb;
-        }
-        c00.intoArray(c, ci); c01.intoArray(c, ci + L); c02.intoArray(c, ci + 2 * L); c03.intoArray(c, ci + 3 * L);
-        c10.intoArray(c, ci + ldc); c11.intoArray(c, ci + ldc + L); c12.intoArray(c, ci + ldc + 2 * L); c13.intoArray(c, ci + ldc + 3 * L);
-        c20.intoArray(c, ci + 2 * ldc); c21.intoArray(c, ci + 2 * ldc + L); c22.intoArray(c, ci + 2 * ldc + 2 * L); c23.intoArray(c, ci + 2 * ldc + 3 * L);
-        c30.intoArray(c, ci + 3 * ldc); c31.intoArray(c, ci + 3 * ldc + L); c32.intoArray(c, ci + 3 * ldc + 2 * L); c33.intoArray(c, ci + 3 * ldc + 3 * L);
-        c40.intoArray(c, ci + 4 * ldc); c41.intoArray(c, ci + 4 * ldc + L); c42.intoArray(c, ci + 4 * ldc + 2 * L); c43.intoArray(c, ci + 4 * ldc + 3 * L);
-        c50.intoArray(c, ci + 5 * ldc); c51.intoArray(c, ci + 5 * ldc + L); c52.intoArray(c, ci + 5 * ldc + 2 * L); c53.intoArray(c, ci + 5 * ldc + 3 * L);
-    }
-
-    /** 6×2V tile reading A through its strides and B rows of unit column stride, in place. */
-    private static void strided2(int kc, double[] a, int ai, int aRs, int aCs, double[] b, int bi, int ldb, double[] c, int ci, int ldc, boolean load) {
-        DoubleVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-        if (load) {
-            c00 = DoubleVector.fromArray(S, c, ci); c01 = DoubleVector.fromArray(S, c, ci + L);
-            c10 = DoubleVector.fromArray(S, c, ci + ldc); c11 = DoubleVector.fromArray(S, c, ci + ldc + L);
-            c20 = DoubleVector.fromArray(S, c, ci + 2 * ldc); c21 = DoubleVector.fromArray(S, c, ci + 2 * ldc + L);
-            c30 = DoubleVector.fromArray(S, c, ci + 3 * ldc); c31 = DoubleVector.fromArray(S, c, ci + 3 * ldc + L);
-            c40 = DoubleVector.fromArray(S, c, ci + 4 * ldc); c41 = DoubleVector.fromArray(S, c, ci + 4 * ldc + L);
-            c50 = DoubleVector.fromArray(S, c, ci + 5 * ldc); c51 = DoubleVector.fromArray(S, c, ci + 5 * ldc + L);
-        } else {
-            DoubleVector z = DoubleVector.zero(S);
-            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = z;
-        }
-        int a1 = aRs, a2 = 2 * aRs, a3 = 3 * aRs, a4 = 4 * aRs, a5 = 5 * aRs;
-        for (int p = 0; p < kc; p++) {
-            DoubleVector b0 = DoubleVector.fromArray(S, b, bi), b1 = DoubleVector.fromArray(S, b, bi + L);
-            { DoubleVector x = DoubleVector.broadcast(S, a[ai]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); }
-            { DoubleVector x = DoubleVector.broadcast(S, a[ai + a1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); }
-            { DoubleVector x = DoubleVector.broadcast(S, a[ai + a2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); }
-            { DoubleVector x = DoubleVector.broadcast(S, a[ai + a3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); }
-            { DoubleVector x = DoubleVector.broadcast(S, a[ai + a4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); }
-            { DoubleVector x = DoubleVector.broadcast(S, a[ai + a5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); }
-            ai += aCs;
-            bi += ldb;
-        }
-        c00.intoArray(c, ci); c01.intoArray(c, ci + L);
-        c10.intoArray(c, ci + ldc); c11.intoArray(c, ci + ldc + L);
-        c20.intoArray(c, ci + 2 * ldc); c21.intoArray(c, ci + 2 * ldc + L);
-        c30.intoArray(c, ci + 3 * ldc); c31.intoArray(c, ci + 3 * ldc + L);
-        c40.intoArray(c, ci + 4 * ldc); c41.intoArray(c, ci + 4 * ldc + L);
-        c50.intoArray(c, ci + 5 * ldc); c51.intoArray(c, ci + 5 * ldc + L);
-    }
-
-    /** 6×1V tile reading A through its strides and B rows of unit column stride, in place. */
-    private static void strided1(int kc, double[] a, int ai, int aRs, int aCs, double[] b, int bi, int ldb, double[] c, int ci, int ldc, boolean load) {
-        DoubleVector c00, c10, c20, c30, c40, c50;
-        if (load) {
-            c00 = DoubleVector.fromArray(S, c, ci);
-            c10 = DoubleVector.fromArray(S, c, ci + ldc);
-            c20 = DoubleVector.fromArray(S, c, ci + 2 * ldc);
-            c30 = DoubleVector.fromArray(S, c, ci + 3 * ldc);
-            c40 = DoubleVector.fromArray(S, c, ci + 4 * ldc);
-            c50 = DoubleVector.fromArray(S, c, ci + 5 * ldc);
-        } else {
-            DoubleVector z = DoubleVector.zero(S);
-            c00 = c10 = c20 = c30 = c40 = c50 = z;
+            c00 = c01 = c02 = c03 = z;
+            c10 = c11 = c12 = c13 = z;
+            c20 = c21 = c22 = c23 = z;
+            c30 = c31 = c32 = c33 = z;
+            c40 = c41 = c42 = c43 = z;
+            c50 = c51 = c52 = c53 = z;
         }
         int a1 = aRs, a2 = 2 * aRs, a3 = 3 * aRs, a4 = 4 * aRs, a5 = 5 * aRs;
         for (int p = 0; p < kc; p++) {
             DoubleVector b0 = DoubleVector.fromArray(S, b, bi);
-            { DoubleVector x = DoubleVector.broadcast(S, a[ai]); c00 = x.fma(b0, c00); }
-            { DoubleVector x = DoubleVector.broadcast(S, a[ai + a1]); c10 = x.fma(b0, c10); }
-            { DoubleVector x = DoubleVector.broadcast(S, a[ai + a2]); c20 = x.fma(b0, c20); }
-            { DoubleVector x = DoubleVector.broadcast(S, a[ai + a3]); c30 = x.fma(b0, c30); }
-            { DoubleVector x = DoubleVector.broadcast(S, a[ai + a4]); c40 = x.fma(b0, c40); }
-            { DoubleVector x = DoubleVector.broadcast(S, a[ai + a5]); c50 = x.fma(b0, c50); }
+            DoubleVector b1 = DoubleVector.fromArray(S, b, bi + L);
+            DoubleVector b2 = DoubleVector.fromArray(S, b, bi + 2 * L);
+            DoubleVector b3 = DoubleVector.fromArray(S, b, bi + 3 * L);
+            DoubleVector x = DoubleVector.broadcast(S, a[ai]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
+            x = DoubleVector.broadcast(S, a[ai + a1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
+            x = DoubleVector.broadcast(S, a[ai + a2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
+            x = DoubleVector.broadcast(S, a[ai + a3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
+            x = DoubleVector.broadcast(S, a[ai + a4]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42); c43 = x.fma(b3, c43);
+            x = DoubleVector.broadcast(S, a[ai + a5]);
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52); c53 = x.fma(b3, c53);
             ai += aCs;
             bi += ldb;
         }
-        c00.intoArray(c, ci);
-        c10.intoArray(c, ci + ldc);
-        c20.intoArray(c, ci + 2 * ldc);
-        c30.intoArray(c, ci + 3 * ldc);
-        c40.intoArray(c, ci + 4 * ldc);
-        c50.intoArray(c, ci + 5 * ldc);
+        int r = ci;
+        c00.intoArray(c, r); c01.intoArray(c, r + L); c02.intoArray(c, r + 2 * L); c03.intoArray(c, r + 3 * L);
+        r += ldc;
+        c10.intoArray(c, r); c11.intoArray(c, r + L); c12.intoArray(c, r + 2 * L); c13.intoArray(c, r + 3 * L);
+        r += ldc;
+        c20.intoArray(c, r); c21.intoArray(c, r + L); c22.intoArray(c, r + 2 * L); c23.intoArray(c, r + 3 * L);
+        r += ldc;
+        c30.intoArray(c, r); c31.intoArray(c, r + L); c32.intoArray(c, r + 2 * L); c33.intoArray(c, r + 3 * L);
+        r += ldc;
+        c40.intoArray(c, r); c41.intoArray(c, r + L); c42.intoArray(c, r + 2 * L); c43.intoArray(c, r + 3 * L);
+        r += ldc;
+        c50.intoArray(c, r); c51.intoArray(c, r + L); c52.intoArray(c, r + 2 * L); c53.intoArray(c, r + 3 * L);
+    }
+
+    /** 6×2V tile reading A through its strides and B rows of unit column stride, in place. */
+    private static void strided2(int kc, double[] a, int ai, int aRs, int aCs, double[] b, int bi, int ldb,
+                                     double[] c, int ci, int ldc, boolean load) {
+        DoubleVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        if (load) {
+            int r = ci;
+            c00 = DoubleVector.fromArray(S, c, r); c01 = DoubleVector.fromArray(S, c, r + L);
+            r += ldc;
+            c10 = DoubleVector.fromArray(S, c, r); c11 = DoubleVector.fromArray(S, c, r + L);
+            r += ldc;
+            c20 = DoubleVector.fromArray(S, c, r); c21 = DoubleVector.fromArray(S, c, r + L);
+            r += ldc;
+            c30 = DoubleVector.fromArray(S, c, r); c31 = DoubleVector.fromArray(S, c, r + L);
+            r += ldc;
+            c40 = DoubleVector.fromArray(S, c, r); c41 = DoubleVector.fromArray(S, c, r + L);
+            r += ldc;
+            c50 = DoubleVector.fromArray(S, c, r); c51 = DoubleVector.fromArray(S, c, r + L);
+        } else {
+            DoubleVector z = DoubleVector.zero(S);
+            c00 = c01 = z;
+            c10 = c11 = z;
+            c20 = c21 = z;
+            c30 = c31 = z;
+            c40 = c41 = z;
+            c50 = c51 = z;
+        }
+        int a1 = aRs, a2 = 2 * aRs, a3 = 3 * aRs, a4 = 4 * aRs, a5 = 5 * aRs;
+        for (int p = 0; p < kc; p++) {
+            DoubleVector b0 = DoubleVector.fromArray(S, b, bi);
+            DoubleVector b1 = DoubleVector.fromArray(S, b, bi + L);
+            DoubleVector x = DoubleVector.broadcast(S, a[ai]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = DoubleVector.broadcast(S, a[ai + a1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = DoubleVector.broadcast(S, a[ai + a2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = DoubleVector.broadcast(S, a[ai + a3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = DoubleVector.broadcast(S, a[ai + a4]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = DoubleVector.broadcast(S, a[ai + a5]);
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            ai += aCs;
+            bi += ldb;
+        }
+        int r = ci;
+        c00.intoArray(c, r); c01.intoArray(c, r + L);
+        r += ldc;
+        c10.intoArray(c, r); c11.intoArray(c, r + L);
+        r += ldc;
+        c20.intoArray(c, r); c21.intoArray(c, r + L);
+        r += ldc;
+        c30.intoArray(c, r); c31.intoArray(c, r + L);
+        r += ldc;
+        c40.intoArray(c, r); c41.intoArray(c, r + L);
+        r += ldc;
+        c50.intoArray(c, r); c51.intoArray(c, r + L);
+    }
+
+    /** 6×1V tile reading A through its strides and B rows of unit column stride, in place. */
+    private static void strided1(int kc, double[] a, int ai, int aRs, int aCs, double[] b, int bi, int ldb,
+                                     double[] c, int ci, int ldc, boolean load) {
+        DoubleVector c00, c10, c20, c30, c40, c50;
+        if (load) {
+            int r = ci;
+            c00 = DoubleVector.fromArray(S, c, r);
+            r += ldc;
+            c10 = DoubleVector.fromArray(S, c, r);
+            r += ldc;
+            c20 = DoubleVector.fromArray(S, c, r);
+            r += ldc;
+            c30 = DoubleVector.fromArray(S, c, r);
+            r += ldc;
+            c40 = DoubleVector.fromArray(S, c, r);
+            r += ldc;
+            c50 = DoubleVector.fromArray(S, c, r);
+        } else {
+            DoubleVector z = DoubleVector.zero(S);
+            c00 = z;
+            c10 = z;
+            c20 = z;
+            c30 = z;
+            c40 = z;
+            c50 = z;
+        }
+        int a1 = aRs, a2 = 2 * aRs, a3 = 3 * aRs, a4 = 4 * aRs, a5 = 5 * aRs;
+        for (int p = 0; p < kc; p++) {
+            DoubleVector b0 = DoubleVector.fromArray(S, b, bi);
+            DoubleVector x = DoubleVector.broadcast(S, a[ai]);
+            c00 = x.fma(b0, c00);
+            x = DoubleVector.broadcast(S, a[ai + a1]);
+            c10 = x.fma(b0, c10);
+            x = DoubleVector.broadcast(S, a[ai + a2]);
+            c20 = x.fma(b0, c20);
+            x = DoubleVector.broadcast(S, a[ai + a3]);
+            c30 = x.fma(b0, c30);
+            x = DoubleVector.broadcast(S, a[ai + a4]);
+            c40 = x.fma(b0, c40);
+            x = DoubleVector.broadcast(S, a[ai + a5]);
+            c50 = x.fma(b0, c50);
+            ai += aCs;
+            bi += ldb;
+        }
+        int r = ci;
+        c00.intoArray(c, r);
+        r += ldc;
+        c10.intoArray(c, r);
+        r += ldc;
+        c20.intoArray(c, r);
+        r += ldc;
+        c30.intoArray(c, r);
+        r += ldc;
+        c40.intoArray(c, r);
+        r += ldc;
+        c50.intoArray(c, r);
     }
 }
