@@ -412,28 +412,31 @@ public final class KfacOptimizer {
     /** Which rule each layer and parameter got, one line each. */
     public String describe() {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "K-FAC: fisher %s%s, damping %g (%s%s), lr %g, momentum %g, weight decay %g,"
-                        + " statistics every %d, inverses every %d, EMA %g%s%s%n",
-                config.fisher.name().toLowerCase(Locale.ROOT), config.fisher == FisherType.MC ? " ×" + config.samples : "",
-                config.damping, config.dampingMode.name().toLowerCase(Locale.ROOT),
-                config.lmEvery > 0 ? ", Levenberg–Marquardt every " + config.lmEvery : "",
-                config.learningRate, config.momentum, config.weightDecay, config.statsEvery, config.inverseEvery,
-                config.emaDecay, config.klClip > 0 ? String.format(Locale.ROOT, ", KL clip %g", config.klClip) : "",
-                config.ekfac ? ", EKFAC" : ""));
+        sb.append("K-FAC: fisher ").append(config.fisher.name().toLowerCase(Locale.ROOT))
+                .append(config.fisher == FisherType.MC ? " ×" + config.samples : "")
+                .append(", damping ").append(num(config.damping)).append(" (").append(config.dampingMode.name().toLowerCase(Locale.ROOT))
+                .append(config.lmEvery > 0 ? ", Levenberg–Marquardt every " + config.lmEvery : "").append(')')
+                .append(", lr ").append(num(config.learningRate)).append(", momentum ").append(num(config.momentum))
+                .append(", weight decay ").append(num(config.weightDecay))
+                .append(", statistics every ").append(config.statsEvery).append(", inverses every ").append(config.inverseEvery)
+                .append(", EMA ").append(num(config.emaDecay))
+                .append(config.klClip > 0 ? ", KL clip " + num(config.klClip) : "").append(config.ekfac ? ", EKFAC" : "")
+                .append('\n');
         for (KfacLayer l : layers) {
-            sb.append(String.format(Locale.ROOT, "  %-28s K-FAC-%s   G %d×%d, A %d×%d%s%n", l.name(),
+            sb.append(String.format(Locale.ROOT, "  %-28s K-FAC-%-7s G %d×%d, A %d×%d%s%n", l.name(),
                     l.approximation().name().toLowerCase(Locale.ROOT), l.outputDim(), l.outputDim(), l.inputDim(),
                     l.inputDim(), l.hasBias() ? " (bias joint)" : ""));
         }
-        String rule = config.fallback == FallbackRule.ADAM ? "Adam" : "SGD";
+        String rule = (config.fallback == FallbackRule.ADAM ? "Adam" : "SGD") + " (lr " + num(config.fallbackLearningRate) + ")";
         for (Map.Entry<String, String> e : tiedLayers.entrySet()) {
-            sb.append(String.format(Locale.ROOT, "  %-28s %s (lr %g): its weight is tied to %s%n", e.getKey(), rule,
-                    config.fallbackLearningRate, e.getValue()));
+            sb.append(String.format(Locale.ROOT, "  %-28s %s: its weight is tied to %s%n", e.getKey(), rule, e.getValue()));
         }
-        for (String name : fallbackNames) {
-            sb.append(String.format(Locale.ROOT, "  %-28s %s (lr %g)%n", name, rule, config.fallbackLearningRate));
-        }
+        for (String name : fallbackNames) sb.append(String.format(Locale.ROOT, "  %-28s %s%n", name, rule));
         return sb.toString();
+    }
+
+    private static String num(double x) {
+        return x == Math.rint(x) && Math.abs(x) < 1e15 ? Long.toString((long) x) : Double.toString(x);
     }
 
     /** The layers K-FAC preconditions, in model order. */

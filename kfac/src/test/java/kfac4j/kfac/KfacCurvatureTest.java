@@ -102,6 +102,49 @@ class KfacCurvatureTest {
         }
     }
 
+    /** One linear layer applied twice in a row (tied calls). */
+    static final class Twice extends kfac4j.nn.Module {
+        final Linear layer;
+
+        Twice(Rng rng) {
+            layer = registerModule("layer", new Linear(3, 3, true, DType.F64, rng));
+        }
+
+        @Override
+        public Variable forward(Variable x) {
+            return layer.forward(layer.forward(x));
+        }
+    }
+
+    @Test
+    void aLayerCalledTwiceContributesTheRowsOfBothCalls() {
+        Rng rng = new Rng(10);
+        Twice model = new Twice(rng);
+        Tensor x = rng.normal(DType.F64, 0, 1, 4, 3), y = rng.normal(DType.F64, 0, 1, 4, 3);
+        Tensor h = model.layer.forward(Variable.constant(x)).value();
+        double[][] rows = new double[8][];
+        for (int n = 0; n < 4; n++) {
+            rows[n] = new double[]{x.get(n, 0), x.get(n, 1), x.get(n, 2), 1};
+            rows[4 + n] = new double[]{h.get(n, 0), h.get(n, 1), h.get(n, 2), 1};
+        }
+        double[][] expand = Dense.transposeTimes(rows, rows);
+        double[][] reduced = new double[4][];
+        for (int n = 0; n < 4; n++) {
+            reduced[n] = new double[4];
+            for (int j = 0; j < 4; j++) reduced[n][j] = (rows[n][j] + rows[4 + n][j]) / 2;
+        }
+        double[][] reduce = Dense.transposeTimes(reduced, reduced);
+        for (Approximation approx : Approximation.values()) {
+            KfacCurvature k = KfacCurvature.over(model, new MSELoss(), List.of(new KfacCurvature.Batch(x, y))).approximation(approx).compute();
+            double[][] a = Dense.of(k.factors("layer").a());
+            // Expand: (1/M) Σ over the 8 rows of both calls; reduce: (1/N) Σ over examples of their mean row.
+            double[][] expected = approx == Approximation.EXPAND ? expand : reduce;
+            double scale = approx == Approximation.EXPAND ? 8 : 4;
+            for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) expected[i][j] /= scale;
+            assertThat(Dense.relativeError(a, expected)).isLessThan(1e-14);
+        }
+    }
+
     @Test
     void gradientsAreLaidOutAsRowMajorWbPerLayer() {
         Rng rng = new Rng(3);

@@ -322,6 +322,42 @@ class KfacOptimizerTest {
     }
 
     @Test
+    void theScheduleScalesBothLearningRates() {
+        Regression data = Regression.make(25);
+        Sequential model = new Sequential(new Linear(D, OUT, true, DType.F64, new Rng(26)));
+        KfacOptimizer opt = KfacOptimizer.builder(model).learningRate(0.2).schedule(kfac4j.nn.LrSchedule.linearWarmup(4, kfac4j.nn.LrSchedule.constant()))
+                .log(null).build();
+        Loss loss = new MSELoss();
+        double[] used = new double[5];
+        for (int t = 0; t < 5; t++) used[t] = opt.step(loss.apply(model.forward(Variable.constant(data.x())), data.y())).learningRate();
+        assertThat(used).containsExactly(new double[]{0.05, 0.1, 0.15, 0.2, 0.2}, org.assertj.core.data.Offset.offset(1e-15));
+    }
+
+    /** A module that registers the weight of its linear layer a second time, as a tied embedding would. */
+    static final class Tied extends kfac4j.nn.Module {
+        final Linear inner;
+
+        Tied(Rng rng) {
+            inner = registerModule("inner", new Linear(D, D, true, DType.F64, rng));
+            registerParameter("shared", inner.weight());
+        }
+
+        @Override
+        public Variable forward(Variable x) {
+            return inner.forward(x).matmul(inner.weight().variable());
+        }
+    }
+
+    @Test
+    void aLayerWhoseWeightIsTiedElsewhereFallsBackAndSaysWhy() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        KfacOptimizer opt = KfacOptimizer.builder(new Tied(new Rng(27))).log(new PrintStream(out, true, StandardCharsets.UTF_8)).build();
+        assertThat(opt.layers()).isEmpty();
+        assertThat(opt.fallbackParameters()).containsExactly("shared", "inner.bias");
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("inner").contains("tied to the model");
+    }
+
+    @Test
     void aLossThatIsNotALossOutputIsRejectedWithAClearMessage() {
         Sequential model = new Sequential(new Linear(D, OUT, true, DType.F64, new Rng(24)));
         KfacOptimizer opt = KfacOptimizer.builder(model).log(null).build();
