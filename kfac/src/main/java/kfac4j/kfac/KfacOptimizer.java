@@ -108,11 +108,7 @@ public final class KfacOptimizer {
     /** K-FAC layers whose weight or bias is also a parameter of another module (tied weights): name → other module. */
     private static Map<String, String> tiedLayers(Module model, List<KfacLayer> found) {
         Map<Parameter, KfacLayer> owner = new IdentityHashMap<>();
-        Map<KfacLayer, String> prefix = new IdentityHashMap<>();
-        for (KfacLayer l : found) {
-            for (Parameter p : l.parameters()) owner.put(p, l);
-            prefix.put(l, l.name().isEmpty() ? "" : l.name() + ".");
-        }
+        for (KfacLayer l : found) for (Parameter p : l.parameters()) owner.put(p, l);
         Map<String, Module> modules = model.namedModules();
         Map<String, String> tied = new LinkedHashMap<>();
         for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
@@ -197,43 +193,58 @@ public final class KfacOptimizer {
             List<Set<Integer>> calls = new ArrayList<>();
             for (SortedMap<Integer, SharedRows> m : truePass) calls.add(new HashSet<>(m.keySet()));
             batch.addInputs(capture, calls);
-            Map<String, KroneckerFactors> fresh = batch.factors();
-            for (int i = 0; i < layers.size(); i++) {
-                KroneckerFactors f = fresh.get(layers.get(i).name());
-                if (f == null) continue;
-                if (!f.isFinite()) return skip(lossValue, lr, "non-finite curvature statistics in layer " + layers.get(i).name());
-                KroneckerFactors old = next[i].factors();
-                KroneckerFactors merged = old == null ? f : old.movingAverage(f, config.emaDecay);
-                next[i] = new LayerState(merged, next[i].basis(), next[i].factored(), next[i].corrected(), next[i].momentum());
-            }
+            String bad = averageFactors(batch.factors(), next);
+            if (bad != null) return skip(lossValue, lr, bad);
         }
         boolean recomputed = false;
         for (int i = 0; i < layers.size(); i++) {
             LayerState s = next[i];
             if (s.factors() == null || !(inverses || (s.basis() == null && s.factored() == null))) continue;
             recomputed = true;
-            try {
-                if (config.dampingMode == DampingMode.FACTORED) {
-                    DampedInverse inv = s.factors().inverse(damping, DampingMode.FACTORED);
-                    for (String note : inv.notes()) logLine("layer " + layers.get(i).name() + ": " + note);
-                    next[i] = new LayerState(s.factors(), null, inv, s.corrected(), s.momentum());
-                } else {
-                    KroneckerEigenbasis basis = s.factors().eigenbasis();
-                    if (!KroneckerFactors.allFinite(basis.qA()) || !KroneckerFactors.allFinite(basis.qG())) {
-                        return skip(lossValue, lr, "non-finite eigendecomposition in layer " + layers.get(i).name());
-                    }
-                    // A new basis invalidates EKFAC's eigenvalues, which are refitted below from this batch.
-                    next[i] = new LayerState(s.factors(), basis, null, null, s.momentum());
-                }
-            } catch (ArithmeticException e) {
-                return skip(lossValue, lr, "layer " + layers.get(i).name() + ": " + e.getMessage());
-            }
+            String bad = refreshInverse(i, next);
+            if (bad != null) return skip(lossValue, lr, bad);
         }
         if (config.ekfac && batch != null) {
             String bad = refitEigenvalues(node, kept, next);
             if (bad != null) return skip(lossValue, lr, bad);
         }
-        return update(node, loss, lossValue, lr, next, stats, recomputed, reevaluate);
+        return update(lossValue, lr, next, stats, recomputed, reevaluate);
+    }
+
+    /** This batch's factors into the moving averages; the reason to skip the step, or null. */
+    private String averageFactors(Map<String, KroneckerFactors> fresh, LayerState[] next) {
+        for (int i = 0; i < layers.size(); i++) {
+            KroneckerFactors f = fresh.get(layers.get(i).name());
+            if (f == null) continue;
+            if (!f.isFinite()) return "non-finite curvature statistics in layer " + layers.get(i).name();
+            KroneckerFactors old = next[i].factors();
+            KroneckerFactors merged = old == null ? f : old.movingAverage(f, config.emaDecay);
+            next[i] = new LayerState(merged, next[i].basis(), next[i].factored(), next[i].corrected(), next[i].momentum());
+        }
+        return null;
+    }
+
+    /** Layer i's eigenbasis (exact damping, EKFAC) or Cholesky inverses (π-damping); the reason to skip, or null. */
+    private String refreshInverse(int i, LayerState[] next) {
+        LayerState s = next[i];
+        String name = layers.get(i).name();
+        try {
+            if (config.dampingMode == DampingMode.FACTORED) {
+                DampedInverse inv = s.factors().inverse(damping, DampingMode.FACTORED);
+                for (String note : inv.notes()) logLine("layer " + name + ": " + note);
+                next[i] = new LayerState(s.factors(), null, inv, s.corrected(), s.momentum());
+            } else {
+                KroneckerEigenbasis basis = s.factors().eigenbasis();
+                if (!KroneckerFactors.allFinite(basis.qA()) || !KroneckerFactors.allFinite(basis.qG())) {
+                    return "non-finite eigendecomposition in layer " + name;
+                }
+                // A new basis invalidates EKFAC's eigenvalues, which are refitted from this batch.
+                next[i] = new LayerState(s.factors(), basis, null, null, s.momentum());
+            }
+            return null;
+        } catch (ArithmeticException e) {
+            return "layer " + name + ": " + e.getMessage();
+        }
     }
 
     /** EKFAC: this batch's per-example second moments in each layer's (possibly new) basis, averaged in. */
@@ -264,8 +275,8 @@ public final class KfacOptimizer {
         return s.basis().inverse(eigenvalues, damping);
     }
 
-    private StepReport update(LossNode node, Variable loss, double lossValue, double lr, LayerState[] next,
-                              boolean stats, boolean recomputed, Supplier<Variable> reevaluate) {
+    private StepReport update(double lossValue, double lr, LayerState[] next, boolean stats, boolean recomputed,
+                              Supplier<Variable> reevaluate) {
         int n = layers.size();
         Tensor[] gradients = new Tensor[n], directions = new Tensor[n];
         double vg = 0;
