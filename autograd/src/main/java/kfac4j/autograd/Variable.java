@@ -329,7 +329,9 @@ public final class Variable {
     /** d relu = 1 where x > 0 (0 at 0, as PyTorch). */
     public Variable relu() {
         Variable x = this;
-        return Node.record("relu", value.relu(), in(x), (g, o, n) -> in(g.mul(c(x.value.gt(0)))));
+        return Node.record("relu", value.relu(), in(x), (g, o, n) -> in(Grad.isEnabled()
+                ? g.mul(c(x.value.gt(0)))                      // recording: a product, differentiable in g
+                : c(g.value().wherePositive(x.value))));        // otherwise the same values in one pass
     }
 
     /** The error function; d erf(x) = 2/√π · exp(−x²). */
@@ -814,6 +816,22 @@ public final class Variable {
     public Variable fold(ConvGeometry geometry, int height, int width) {
         return Node.record("fold", value.fold(geometry, height, width), in(this),
                 (g, o, n) -> in(g.unfold(geometry)));
+    }
+
+    /**
+     * The patches of all images side by side, (N, C, H, W) to (C·kH·kW, N·L) (see {@link Tensor#unfoldColumns}); the
+     * backward is its adjoint, {@link #foldColumns}.
+     */
+    public Variable unfoldColumns(ConvGeometry geometry) {
+        Tensor out = value.unfoldColumns(geometry);
+        int h = value.size(-2), w = value.size(-1);
+        return Node.record("unfoldColumns", out, in(this), (g, o, n) -> in(g.foldColumns(geometry, h, w)));
+    }
+
+    /** (C·kH·kW, N·L) summed back into (N, C, height, width); the backward is {@link #unfoldColumns}. */
+    public Variable foldColumns(ConvGeometry geometry, int height, int width) {
+        return Node.record("foldColumns", value.foldColumns(geometry, height, width), in(this),
+                (g, o, n) -> in(g.unfoldColumns(geometry)));
     }
 
     // ---------------------------------------------------------------- matmul

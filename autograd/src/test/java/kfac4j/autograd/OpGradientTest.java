@@ -379,6 +379,9 @@ class OpGradientTest {
         Tensor y = randn(2, cols, l);
         double lhs = x.unfold(g1).mul(y).sum().item(), rhs = x.mul(y.fold(g1, 5, 4)).sum().item();
         assertThat(lhs).isCloseTo(rhs, org.assertj.core.data.Offset.offset(1e-12 * Math.abs(lhs) + 1e-12));
+        // The same with the batch in the columns.
+        check2(v -> v.get(0).unfoldColumns(g2).square(), x);
+        check2(v -> v.get(0).foldColumns(g1, 5, 4).square(), randn(cols, 2 * l));
     }
 
     // ---------------------------------------------------------------- composites (several ops, as layers use them)

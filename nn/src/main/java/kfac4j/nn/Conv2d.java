@@ -1,5 +1,6 @@
 package kfac4j.nn;
 
+import kfac4j.autograd.Grad;
 import kfac4j.autograd.Node;
 import kfac4j.autograd.Variable;
 import kfac4j.tensor.ConvGeometry;
@@ -92,30 +93,42 @@ public final class Conv2d extends Module implements WeightSharingLinear {
                     + geometry.padH() + "×" + geometry.padW() + " and dilation " + geometry.dilationH() + "×"
                     + geometry.dilationW() + ")");
         }
-        Variable cols = x.unfold(geometry);                                    // (N, C_in·kh·kw, L)
-        Variable y = patchesTimesWeight(cols, weight.variable(), bias == null ? null : bias.variable());
+        int n = s[0];
+        Variable y = convolve(x, weight.variable(), bias == null ? null : bias.variable(), geometry);
         if (capture.isOn()) {
-            // Rows are patches (N·L, C_in·kh·kw), L per example; the output gradient likewise (N·L, C_out).
-            int n = s[0], width = inFeatures();
-            capture.record(this, cols.value().transpose(1, 2).reshape(-1, width), Capture.regularIds(n * oh * ow, n), n,
-                    y, g -> g.transpose(1, 2).reshape(-1, outChannels));
+            // Rows are patches (N·L, C_in·kh·kw), L per example: the transpose of the patch columns; the output
+            // gradient likewise (N·L, C_out).
+            int l = oh * ow;
+            capture.record(this, x.value().unfoldColumns(geometry).mT(), Capture.regularIds(n * l, n), n, y,
+                    g -> g.reshape(n, outChannels, l).transpose(1, 2).reshape(-1, outChannels));
         }
-        return y.reshape(s[0], outChannels, oh, ow);
+        return y;
     }
 
     /**
-     * {@code Y_n = W P_n + b} for every example's patch matrix P_n (C_in·kh·kw, L): ∂P_n = Wᵀ G_n, ∂W = Σ_n G_n P_nᵀ,
-     * ∂b = Σ_{n,l} G_n.
+     * {@code Y_n = W P_n + b} for every example's patch columns P_n (C_in·kh·kw, L), as one node:
+     * ∂P = Wᵀ G (folded back into the image), ∂W = Σ_n G_n P_nᵀ, ∂b = Σ_{n,l} G_n. Computed image by image by the
+     * tensor's convolution; when the backward is itself recorded (double backward), written with the patch columns
+     * of the whole batch in differentiable operations instead, which give the same values.
      */
-    private static Variable patchesTimesWeight(Variable cols, Variable w, Variable b) {
-        Tensor y = w.value().matmul(cols.value());
-        if (b != null) y = y.add(b.value().reshape(-1, 1));
-        Variable[] inputs = b == null ? new Variable[]{cols, w} : new Variable[]{cols, w, b};
-        return Node.record("conv2d", y, inputs, (g, o, n) -> {
+    private static Variable convolve(Variable x, Variable w, Variable b, ConvGeometry geometry) {
+        Tensor y = x.value().conv2d(w.value(), b == null ? null : b.value(), geometry);
+        int[] s = x.shape(), ys = y.shape();
+        int n = s[0], cout = ys[1], l = ys[2] * ys[3];
+        Variable[] inputs = b == null ? new Variable[]{x, w} : new Variable[]{x, w, b};
+        return Node.record("conv2d", y, inputs, (g, o, need) -> {
             Variable[] grads = new Variable[inputs.length];
-            if (n[0]) grads[0] = w.mT().matmul(g);
-            if (n[1]) grads[1] = g.matmul(cols.mT()).sum(0);
-            if (b != null && n[2]) grads[2] = g.sum(2).sum(0);
+            if (Grad.isEnabled()) {
+                Variable cols = x.unfoldColumns(geometry);                         // (C_in·kh·kw, N·L)
+                Variable gc = g.reshape(n, cout, l).permute(1, 0, 2).reshape(cout, n * l);
+                if (need[0]) grads[0] = w.mT().matmul(gc).foldColumns(geometry, s[2], s[3]);
+                if (need[1]) grads[1] = gc.matmul(cols.mT());
+            } else {
+                Tensor gv = g.value();
+                if (need[0]) grads[0] = Variable.constant(Tensor.conv2dInputGrad(w.value(), gv, geometry, s[2], s[3]));
+                if (need[1]) grads[1] = Variable.constant(x.value().conv2dWeightGrad(gv, geometry));
+            }
+            if (b != null && need[2]) grads[2] = g.sum(new int[]{0, 2, 3}, false);
             return grads;
         });
     }

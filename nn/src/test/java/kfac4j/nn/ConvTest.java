@@ -8,6 +8,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import kfac4j.autograd.Grad;
 import kfac4j.autograd.Variable;
 import kfac4j.tensor.ConvGeometry;
 import kfac4j.tensor.DType;
@@ -80,6 +81,35 @@ class ConvTest {
         Conv2d noBias = new Conv2d(1, 2, ConvGeometry.square(2, 1, 0, 1), false, DType.F64, rng);
         Variable x = FiniteDifferences.randomLeaf(rng, 1, 1, 3, 3);
         FiniteDifferences.check(() -> noBias.forward(x).square(), List.of(x, noBias.weight().variable()));
+    }
+
+    @Test
+    void convSecondDerivativesMatchFiniteDifferences() {
+        // Double backward runs the recorded form of the conv's rule (over the whole batch's patch columns): the
+        // directional derivative Σ_k ⟨∇_k, u_k⟩ of a recorded gradient is itself gradient-checked in x, W and b.
+        Rng rng = new Rng(4);
+        for (Conv2d conv : List.of(new Conv2d(2, 2, GEOMETRIES[1], true, DType.F64, rng),
+                new Conv2d(1, 2, GEOMETRIES[2], false, DType.F64, rng))) {
+            int cin = conv.inFeatures() / (conv.geometry().kernelH() * conv.geometry().kernelW());
+            Variable x = FiniteDifferences.randomLeaf(rng, 2, cin, 5, 6);
+            List<Variable> leaves = conv.bias() == null ? List.of(x, conv.weight().variable())
+                    : List.of(x, conv.weight().variable(), conv.bias().variable());
+            Tensor seed = rng.normal(DType.F64, 0, 1, conv.forward(x).shape());
+            List<Tensor> u = leaves.stream().map(v -> rng.normal(DType.F64, 0, 1, v.shape())).toList();
+            // The recorded rule gives the gradients of the fast one, bit for bit (the same products, other shapes).
+            List<Variable> fast = Grad.grad(conv.forward(x).tanh(), seed, leaves, false, false);
+            List<Variable> recorded = Grad.grad(conv.forward(x).tanh(), seed, leaves, true, true);
+            for (int k = 0; k < leaves.size(); k++) {
+                assertThat(recorded.get(k).value().toDoubleArray()).as("gradient %d", k)
+                        .containsExactly(fast.get(k).value().toDoubleArray());
+            }
+            FiniteDifferences.check(() -> {
+                List<Variable> g = Grad.grad(conv.forward(x).tanh(), seed, leaves, true, true);
+                Variable total = g.get(0).mul(Variable.constant(u.get(0))).sum();
+                for (int k = 1; k < g.size(); k++) total = total.add(g.get(k).mul(Variable.constant(u.get(k))).sum());
+                return total;
+            }, leaves);
+        }
     }
 
     @Test

@@ -592,6 +592,12 @@ public final class Tensor {
         return Elementwise.where(condition, ifTrue, ifFalse);
     }
 
+    /**
+     * This tensor where {@code x > 0} and 0 elsewhere (also where x is NaN); x has this tensor's shape. ReLU's
+     * backward, {@code g·[x > 0]}, in one pass.
+     */
+    public Tensor wherePositive(Tensor x) { return Elementwise.wherePositive(this, x); }
+
     /** This tensor with {@code value} wherever the mask (broadcast to this tensor's shape) is non-zero. */
     public Tensor maskedFill(Tensor mask, double value) {
         int[] s;
@@ -734,6 +740,39 @@ public final class Tensor {
 
     /** col2im, the adjoint of {@link #unfold}: (N, C·kH·kW, L) summed back into (N, C, H, W). */
     public Tensor fold(ConvGeometry g, int height, int width) { return Convolution.fold(this, g, height, width); }
+
+    /**
+     * The patches of all images side by side: (N, C, H, W) becomes (C·kH·kW, N·L), column n·L + l holding patch l of
+     * image n. These are {@link #unfold}'s entries with the batch moved into the columns, so that a convolution of the
+     * whole batch is one matrix product {@code W · cols}, and the patches as rows, (N·L, C·kH·kW), are its transpose.
+     */
+    public Tensor unfoldColumns(ConvGeometry g) { return Convolution.unfoldColumns(this, g); }
+
+    /** The adjoint of {@link #unfoldColumns}: (C·kH·kW, N·L) summed back into (N, C, H, W). */
+    public Tensor foldColumns(ConvGeometry g, int height, int width) {
+        return Convolution.foldColumns(this, g, height, width);
+    }
+
+    /**
+     * The convolution of this input (N, C, H, W) with {@code weight} (C_out, C·kH·kW, PyTorch's (C_out, C, kH, kW)
+     * flattened) plus an optional {@code bias} (C_out): (N, C_out, outH, outW). The values of
+     * {@code weight · unfoldColumns(g) + bias}, rearranged, computed image by image without the batch's patches.
+     */
+    public Tensor conv2d(Tensor weight, Tensor bias, ConvGeometry g) { return Convolution.conv2d(this, weight, bias, g); }
+
+    /**
+     * The gradient of {@link #conv2d} with respect to its weight, for this input and the output gradient
+     * {@code grad} (N, C_out, outH, outW): {@code Σ_n G_n P_nᵀ}, (C_out, C·kH·kW).
+     */
+    public Tensor conv2dWeightGrad(Tensor grad, ConvGeometry g) { return Convolution.conv2dWeightGrad(this, grad, g); }
+
+    /**
+     * The gradient of {@link #conv2d} with respect to its input (N, C, height, width), for the weight and the output
+     * gradient {@code grad}: the columns {@code Wᵀ G_n} folded back, image by image.
+     */
+    public static Tensor conv2dInputGrad(Tensor weight, Tensor grad, ConvGeometry g, int height, int width) {
+        return Convolution.conv2dInputGrad(weight, grad, g, height, width);
+    }
 
     // ---------------------------------------------------------------- in place, for optimizers
 

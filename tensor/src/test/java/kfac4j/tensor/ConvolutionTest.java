@@ -118,6 +118,95 @@ class ConvolutionTest {
         }
     }
 
+    /** unfold's reference with the batch moved into the columns: (K, N·L), column b·L + l is patch l of image b. */
+    private static double[] unfoldColumnsReference(double[] x, int n, int c, int h, int w, ConvGeometry g) {
+        double[] u = unfoldReference(x, n, c, h, w, g);
+        int k = c * g.kernelH() * g.kernelW(), l = g.outH(h) * g.outW(w);
+        double[] out = new double[u.length];
+        for (int b = 0; b < n; b++) {
+            for (int row = 0; row < k; row++) System.arraycopy(u, (b * k + row) * l, out, (row * n + b) * l, l);
+        }
+        return out;
+    }
+
+    @Test
+    void unfoldColumnsAndFoldColumnsMatchTheIndexFormulaAndAreAdjoint() {
+        Random rnd = new Random(54);
+        int tested = 0;
+        while (tested < 60) {
+            ConvGeometry g = randomGeometry(rnd);
+            int n = 1 + rnd.nextInt(3), c = 1 + rnd.nextInt(3), h = 1 + rnd.nextInt(7), w = 1 + rnd.nextInt(7);
+            if (g.outH(h) < 1 || g.outW(w) < 1) continue;
+            tested++;
+            DType dt = rnd.nextBoolean() ? DType.F32 : DType.F64;
+            int k = c * g.kernelH() * g.kernelW(), l = g.outH(h) * g.outW(w);
+            double[] v = Layouts.values(rnd, n * c * h * w, dt);
+            Tensor x = Layouts.build(v, new int[]{n, c, h, w}, dt, Layouts.Layout.values()[rnd.nextInt(3)]);
+            Tensor cols = x.unfoldColumns(g);
+            assertTensor(cols, dt, new int[]{k, n * l}, unfoldColumnsReference(v, n, c, h, w, g), 0);
+            // foldColumns is fold of the same columns in unfold's layout, and the adjoint: ⟨cols(x), y⟩ = ⟨x, fold(y)⟩.
+            double[] yv = Layouts.values(rnd, k * n * l, DType.F64);
+            Tensor y = Layouts.build(yv, new int[]{k, n * l}, DType.F64, Layouts.Layout.values()[rnd.nextInt(3)]);
+            Tensor f = y.foldColumns(g, h, w);
+            Tensor batched = y.reshape(k, n, l).permute(1, 0, 2).fold(g, h, w);
+            assertTensor(f, DType.F64, new int[]{n, c, h, w}, batched.toDoubleArray(), 0);
+            double lhs = 0, rhs = 0;
+            double[] u = x.to(DType.F64).unfoldColumns(g).toDoubleArray(), fv = f.toDoubleArray();
+            for (int t = 0; t < u.length; t++) lhs += u[t] * yv[t];
+            for (int t = 0; t < v.length; t++) rhs += v[t] * fv[t];
+            assertThat(lhs).isCloseTo(rhs, org.assertj.core.data.Offset.offset(1e-12 * (1 + Math.abs(lhs))));
+        }
+    }
+
+    @Test
+    void convolutionImageByImageGivesTheBitsOfTheWholeBatchProduct() {
+        // conv2d and its two gradients against the same products over the whole batch's patch columns: every GEMM entry
+        // is one fma chain in a fixed order, so the two must agree exactly, in both dtypes.
+        Random rnd = new Random(55);
+        int tested = 0;
+        while (tested < 30) {
+            ConvGeometry g = randomGeometry(rnd);
+            int n = 1 + rnd.nextInt(3), c = 1 + rnd.nextInt(3), h = 1 + rnd.nextInt(8), w = 1 + rnd.nextInt(8);
+            if (g.outH(h) < 1 || g.outW(w) < 1) continue;
+            tested++;
+            DType dt = tested % 2 == 0 ? DType.F32 : DType.F64;
+            int k = c * g.kernelH() * g.kernelW(), oh = g.outH(h), ow = g.outW(w), l = oh * ow, cout = 1 + rnd.nextInt(5);
+            Tensor x = Layouts.build(Layouts.values(rnd, n * c * h * w, dt), new int[]{n, c, h, w}, dt,
+                    Layouts.Layout.values()[rnd.nextInt(3)]);
+            Tensor wt = Tensor.fromArray(Layouts.values(rnd, cout * k, dt), cout, k).to(dt);
+            Tensor b = Tensor.fromArray(Layouts.values(rnd, cout, dt), cout).to(dt);
+            Tensor grad = Tensor.fromArray(Layouts.values(rnd, n * cout * l, dt), n, cout, oh, ow).to(dt);
+            Tensor cols = x.unfoldColumns(g);
+            Tensor whole = wt.matmul(cols).add(b.reshape(cout, 1)).reshape(cout, n, oh, ow).permute(1, 0, 2, 3);
+            assertThat(x.conv2d(wt, b, g).toDoubleArray()).as("forward").containsExactly(whole.toDoubleArray());
+            assertThat(x.conv2d(wt, null, g).toDoubleArray()).as("forward without bias")
+                    .containsExactly(wt.matmul(cols).reshape(cout, n, oh, ow).permute(1, 0, 2, 3).toDoubleArray());
+            Tensor gc = grad.reshape(n, cout, l).permute(1, 0, 2).reshape(cout, n * l);
+            assertThat(x.conv2dWeightGrad(grad, g).toDoubleArray()).as("weight gradient")
+                    .containsExactly(gc.matmul(cols.mT()).toDoubleArray());
+            assertThat(Tensor.conv2dInputGrad(wt, grad, g, h, w).toDoubleArray()).as("input gradient")
+                    .containsExactly(wt.mT().matmul(gc).foldColumns(g, h, w).toDoubleArray());
+        }
+    }
+
+    @Test
+    void convolutionChecksItsOperands() {
+        ConvGeometry g = ConvGeometry.square(3, 1, 1, 1);
+        Tensor x = Tensor.zeros(DType.F32, 2, 3, 5, 5);
+        assertThatThrownBy(() -> x.conv2d(Tensor.zeros(DType.F32, 4, 26), null, g))
+                .hasMessage("conv2d: weight of shape [4, 26] does not match patches of 27 entries (C·3·3); expected (C_out, 27)");
+        assertThatThrownBy(() -> x.conv2d(Tensor.zeros(DType.F32, 4, 27), Tensor.zeros(DType.F32, 5), g))
+                .hasMessage("conv2d: bias of shape [5] for a weight of shape [4, 27]; expected [4]");
+        assertThatThrownBy(() -> x.conv2dWeightGrad(Tensor.zeros(DType.F32, 2, 4, 5, 4), g))
+                .hasMessage("conv2dWeightGrad: expected a gradient of shape (2, C_out, 5, 5), got [2, 4, 5, 4]");
+        assertThatThrownBy(() -> Tensor.conv2dInputGrad(Tensor.zeros(DType.F32, 3, 27), Tensor.zeros(DType.F32, 2, 4, 5, 5), g, 5, 5))
+                .hasMessage("conv2dInputGrad: weight of shape [3, 27] for a gradient of shape [2, 4, 5, 5]; expected (4, C·3·3)");
+        assertThat(Tensor.zeros(DType.F32, 0, 3, 5, 5).conv2d(Tensor.zeros(DType.F32, 4, 27), null, g).shape())
+                .containsExactly(0, 4, 5, 5);
+        assertThat(Tensor.zeros(DType.F32, 0, 3, 5, 5).conv2dWeightGrad(Tensor.zeros(DType.F32, 0, 4, 5, 5), g).toDoubleArray())
+                .containsOnly(0.0);
+    }
+
     @Test
     void convolutionAsUnfoldThenMatmulMatchesTheDirectSum() {
         // PyTorch's weight layout (O, C, kH, kW) flattened to (O, C·kH·kW) lines up with unfold's (c, kh, kw) rows.
@@ -178,6 +267,16 @@ class ConvolutionTest {
         assertThatThrownBy(() -> Tensor.zeros(DType.F32, 1, 8, 4).fold(g, 4, 4))
                 .hasMessage("fold: expected columns of shape (N, C·3·3, L) for kernel 3×3, stride 1×1, padding 0×0, "
                         + "dilation 1×1, got [1, 8, 4]");
+        assertThatThrownBy(() -> Tensor.zeros(DType.F32, 9, 4).unfoldColumns(g))
+                .hasMessage("unfoldColumns: expected an input of shape (N, C, H, W), got [9, 4]");
+        assertThatThrownBy(() -> Tensor.zeros(DType.F32, 9, 10).foldColumns(g, 4, 4))
+                .hasMessage("foldColumns: columns of shape [9, 10] are not whole images: a 4×4 image with kernel 3×3, "
+                        + "stride 1×1, padding 0×0, dilation 1×1 has 2×2 = 4 positions");
+        assertThatThrownBy(() -> Tensor.zeros(DType.F32, 1, 9, 4).foldColumns(g, 4, 4))
+                .hasMessage("foldColumns: expected columns of shape (C·3·3, N·L) for kernel 3×3, stride 1×1, padding 0×0, "
+                        + "dilation 1×1, got [1, 9, 4]");
+        assertThat(Tensor.zeros(DType.F32, 0, 2, 4, 4).unfoldColumns(g).shape()).containsExactly(18, 0);
+        assertThat(Tensor.zeros(DType.F32, 18, 0).foldColumns(g, 4, 4).shape()).containsExactly(0, 2, 4, 4);
         assertThat(Tensor.zeros(DType.F32, 0, 2, 4, 4).unfold(g).shape()).containsExactly(0, 18, 4);
         assertThat(Tensor.zeros(DType.F32, 0, 18, 4).fold(g, 4, 4).shape()).containsExactly(0, 2, 4, 4);
     }

@@ -62,6 +62,47 @@ class ElementwiseTest {
     }
 
     @Test
+    void unaryOpsReadViewsWhoseRowsAreContiguousButApart() {
+        // (2, 3, 4) stored as (3, 2, 4): the view swaps the outer axes, so rows of 4 are contiguous but not in order.
+        Random rnd = new Random(11);
+        for (DType dt : DType.values()) {
+            double[] stored = Layouts.values(rnd, 24, dt);
+            Tensor x = Tensor.fromArray(stored, 3, 2, 4).to(dt).permute(1, 0, 2);
+            for (Unary u : UNARY) {
+                if (u.positive) continue;
+                double[] expected = new double[24];
+                for (int i = 0; i < 2; i++) {
+                    for (int j = 0; j < 3; j++) {
+                        for (int k = 0; k < 4; k++) expected[(i * 3 + j) * 4 + k] = u.ref.applyAsDouble(stored[(j * 2 + i) * 4 + k]);
+                    }
+                }
+                assertTensor(u.op.apply(x), dt, new int[]{2, 3, 4}, expected, Reference.tol(dt));
+            }
+        }
+    }
+
+    @Test
+    void wherePositiveKeepsTheGradientWhereTheInputIsPositive() {
+        Random rnd = new Random(12);
+        for (int[] shape : SHAPES) {
+            for (Layouts.Layout layout : Layouts.Layout.values()) {
+                DType dt = rnd.nextBoolean() ? DType.F32 : DType.F64, xt = rnd.nextBoolean() ? DType.F32 : DType.F64;
+                int n = Reference.numel(shape);
+                double[] gv = Layouts.values(rnd, n, dt), xv = Layouts.values(rnd, n, xt);
+                double[] special = {0, Double.NaN, -0.0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Float.MIN_VALUE};
+                for (int i = 0; i < n; i += 3) xv[i] = special[i / 3 % special.length];
+                Tensor g = Layouts.build(gv, shape, dt, layout);
+                Tensor x = Layouts.build(xv, shape, xt, Layouts.Layout.values()[rnd.nextInt(3)]);
+                double[] expected = new double[n];
+                for (int i = 0; i < n; i++) expected[i] = xv[i] > 0 ? gv[i] : 0;
+                assertTensor(g.wherePositive(x), dt, shape, expected, 0);
+            }
+        }
+        assertThatThrownBy(() -> Tensor.zeros(DType.F32, 2, 3).wherePositive(Tensor.zeros(DType.F32, 3)))
+                .hasMessage("wherePositive: shapes [2, 3] and [3] differ");
+    }
+
+    @Test
     void unaryOpsLeaveTheirInputAlone() {
         Tensor x = Tensor.of(1, -2, 3);
         x.exp();
