@@ -46,7 +46,7 @@ class TrainingLoopTest {
                 .fisher(FisherType.MC)                    // TYPE2, EMPIRICAL, FORWARD_ONLY
                 .learningRate(0.1).damping(1e-3).momentum(0.9)
                 .statsEvery(1).inverseEvery(10)
-                .log(null).build();
+                .build();
         List<Double> losses = new ArrayList<>();
         for (Batch b : loader) {
             Variable l = loss.apply(model.forward(Variable.constant(b.input())), b.target());
