@@ -35,9 +35,6 @@ class TrainingLoopTest {
     @Test
     void theTenLineLoopTrains() {
         List<Batch> loader = loader(new Rng(1), 60, 128);
-        double before = new CrossEntropyLoss().apply(new Sequential(new Linear(64, 32, new Rng(0)), new ReLU(),
-                new Linear(32, 10, new Rng(0))).forward(Variable.constant(loader.get(0).input())), loader.get(0).target()).value().item();
-
         var rng = new Rng(0);
         var model = new Sequential(new Linear(64, 32, rng), new ReLU(), new Linear(32, 10, rng));
         var loss = new CrossEntropyLoss(Reduction.MEAN);
@@ -54,6 +51,6 @@ class TrainingLoopTest {
             losses.add(l.value().item());
         }
         double lastTen = losses.subList(50, 60).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
-        assertThat(lastTen).isLessThan(0.5 * before);
+        assertThat(lastTen).isLessThan(0.5 * losses.get(0));
     }
 }
