@@ -27,19 +27,19 @@ final class Erf {
     }
 
     /** Below this, the Maclaurin series; intervals of this width above it. */
-    private static final double SMALL = 0.25;
+    static final double SMALL = 0.25;
     /** From here on erf is ±1 in double precision. */
-    private static final double TAIL = 6.0;
-    private static final int INTERVALS = 23;
-    private static final int DEGREE = 11;
+    static final double TAIL = 6.0;
+    static final int INTERVALS = 23;
+    static final int DEGREE = 11;
     /** Per interval: erf(m) rounded to double, then q's coefficients of u⁰..u¹¹ (u⁰ also carries erf(m)'s rounding). */
-    private static final int STRIDE = DEGREE + 2;
-    private static final double[] TABLE = new double[INTERVALS * STRIDE];
+    static final int STRIDE = DEGREE + 2;
+    static final double[] TABLE = new double[INTERVALS * STRIDE];
 
-    private static final int MACLAURIN = 9;
+    static final int MACLAURIN = 9;
     /** 2/√π = K_HI + K_LO, and the Maclaurin coefficients (2/√π)(−1)ⁿ/(n!(2n+1)) for n ≥ 1. */
-    private static final double K_HI, K_LO;
-    private static final double[] SERIES = new double[MACLAURIN + 1];
+    static final double K_HI, K_LO;
+    static final double[] SERIES = new double[MACLAURIN + 1];
 
     /** 2/√π to 50 digits. */
     private static final BigDecimal TWO_OVER_SQRT_PI = new BigDecimal("1.1283791670955125738961589031215451716881012586580");
@@ -127,6 +127,52 @@ final class Erf {
         BigDecimal erf = new BigDecimal(sum).multiply(TWO_OVER_SQRT_PI).divide(new BigDecimal(BigInteger.ONE.shiftLeft(BITS)));
         double hi = erf.doubleValue();
         return new double[]{hi, erf.subtract(new BigDecimal(hi)).doubleValue()};
+    }
+
+    // ---------------------------------------------------------------- e^(−x²/2), for GELU's derivative
+
+    /** 1/√2 and 1/√(2π), for GELU (x Φ(x) with Φ(x) = (1 + erf(x/√2))/2) and its derivative. */
+    static final double INV_SQRT_2 = 1.0 / Math.sqrt(2.0), INV_SQRT_2PI = 1.0 / Math.sqrt(2.0 * Math.PI);
+
+    /** ln 2 = LN2_HI + LN2_LO, the high part with 42 significant bits so that n·LN2_HI is exact for |n| < 2¹¹. */
+    static final double LN2_HI, LN2_LO;
+    /** 1/k! for k = 0..13: e^r's Taylor series, whose next term is below 10⁻¹⁷ for |r| ≤ ln(2)/2. */
+    static final double[] EXP_SERIES = new double[14];
+    static final double INV_LN2 = 1 / Math.log(2);
+    /** Adding this rounds a double of magnitude below 2⁵¹ to an integer, which then sits in the low bits. */
+    static final double ROUNDER = 0x1.8p52;
+    /** Below this exponent e^a is below half the least subnormal. */
+    static final double EXP_MIN = -746;
+
+    static {
+        BigDecimal ln2 = new BigDecimal("0.693147180559945309417232121458176568075500134360255254120680");
+        LN2_HI = Double.longBitsToDouble(Double.doubleToRawLongBits(ln2.doubleValue()) & ~0x7FFL);
+        LN2_LO = ln2.subtract(new BigDecimal(LN2_HI)).doubleValue();
+        double f = 1;
+        for (int k = 0; k < EXP_SERIES.length; k++) {
+            if (k > 0) f *= k;
+            EXP_SERIES[k] = 1 / f;
+        }
+    }
+
+    /**
+     * e^(−x²/2), the standard normal density without its 1/√(2π), from basic IEEE operations only (unlike
+     * {@link Math#exp}), so that a vector version can give the same bits; within 2 ulps of {@code Math.exp(-0.5*x*x)}
+     * (tested). With a = −x²/2 = n ln 2 + r, n = round(a / ln 2): e^r by its Taylor series, then 2ⁿ applied in two
+     * halves, so that results down to the subnormals round once.
+     */
+    static double gaussian(double x) {
+        double a = Math.max(-0.5 * x * x, EXP_MIN); // NaN stays NaN
+        double shifted = Math.fma(a, INV_LN2, ROUNDER);
+        double n = shifted - ROUNDER;
+        double r = Math.fma(n, -LN2_HI, a);
+        r = Math.fma(n, -LN2_LO, r);
+        double[] c = EXP_SERIES;
+        double p = c[13];
+        for (int k = 12; k >= 0; k--) p = Math.fma(p, r, c[k]);
+        long k = Double.doubleToRawLongBits(shifted) - Double.doubleToRawLongBits(ROUNDER);
+        long k1 = k >> 1, k2 = k - k1;
+        return p * Double.longBitsToDouble((k1 + 1023) << 52) * Double.longBitsToDouble((k2 + 1023) << 52);
     }
 
     static double erf(double x) {

@@ -27,11 +27,11 @@ public enum UnaryOp {
         }
     },
     /** GELU, exact form: x Φ(x) = x/2 (1 + erf(x/√2)). */
-    GELU_ERF { public double apply(double x) { return 0.5 * x * (1.0 + Erf.erf(x * INV_SQRT_2)); } },
+    GELU_ERF { public double apply(double x) { return 0.5 * x * (1.0 + Erf.erf(x * Erf.INV_SQRT_2)); } },
     /** The derivative of exact GELU, Φ(x) + x φ(x) = (1 + erf(x/√2))/2 + x e^(−x²/2)/√(2π), in one pass. */
     GELU_ERF_GRAD {
         public double apply(double x) {
-            return 0.5 * (1.0 + Erf.erf(x * INV_SQRT_2)) + x * Math.exp(-0.5 * x * x) * INV_SQRT_2PI;
+            return 0.5 * (1.0 + Erf.erf(x * Erf.INV_SQRT_2)) + x * Erf.gaussian(x) * Erf.INV_SQRT_2PI;
         }
     },
     /** The error function. */
@@ -42,8 +42,6 @@ public enum UnaryOp {
     SQUARE { public double apply(double x) { return x * x; } };
 
     static final double SQRT_2_OVER_PI = Math.sqrt(2.0 / Math.PI);
-    static final double INV_SQRT_2 = 1.0 / Math.sqrt(2.0);
-    static final double INV_SQRT_2PI = 1.0 / Math.sqrt(2.0 * Math.PI);
 
     /** The function on one value, in double precision. */
     public abstract double apply(double x);

@@ -95,6 +95,7 @@ final class VectorKernels implements Kernels {
                     one.div(d).blend(e.div(d), v.compare(VectorOperators.LT, 0f)).intoArray(y, yOff + i);
                 }
             }
+            case ERF, GELU_ERF, GELU_ERF_GRAD -> i = VectorErf.apply(op, x, xOff, y, yOff, n);
             default -> {
                 // RSQRT (two float roundings would differ from the scalar's one) and the other transcendentals.
             }
@@ -343,8 +344,9 @@ final class VectorKernels implements Kernels {
                 DoubleVector one = DoubleVector.broadcast(F64, 1.0);
                 for (; i < up; i += F64L) one.div(DoubleVector.fromArray(F64, x, xOff + i).sqrt()).intoArray(y, yOff + i);
             }
+            case ERF, GELU_ERF, GELU_ERF_GRAD -> i = VectorErf.apply(op, x, xOff, y, yOff, n);
             default -> {
-                // The transcendentals: scalar below.
+                // The other transcendentals: scalar below.
             }
         }
         if (i < n) ScalarKernels.INSTANCE.unary(op, x, xOff + i, y, yOff + i, n - i);

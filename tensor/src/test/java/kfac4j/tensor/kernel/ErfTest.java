@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link Erf} against values known to high precision, an independent arbitrary-precision evaluation of the series,
- * and a slow but accurate double-precision evaluation (series and continued fraction) on a dense grid.
+ * and a slow but accurate double-precision evaluation (series and continued fraction) on a dense grid; its e^(−x²/2)
+ * against {@link Math#exp}; and the vector kernels ({@link VectorErf}) against the scalar definitions, bit for bit.
  */
 class ErfTest {
 
@@ -92,6 +93,56 @@ class ErfTest {
         assertThat(Erf.erf(Double.POSITIVE_INFINITY)).isEqualTo(1.0);
         assertThat(Erf.erf(Double.NEGATIVE_INFINITY)).isEqualTo(-1.0);
         assertThat(Erf.erf(Double.NaN)).isNaN();
+    }
+
+    @Test
+    void gaussianIsWithinTwoUlpsOfMathExp() {
+        // e^(−x²/2) from basic operations against Math.exp of the same rounded argument, down into the subnormals.
+        for (int i = 0; i <= 400_000; i++) {
+            double x = i * 1e-4, want = Math.exp(-0.5 * x * x);
+            assertThat(Math.abs(Erf.gaussian(x) - want)).as("gaussian(%s) = %s", x, want)
+                    .isLessThanOrEqualTo(2 * Math.ulp(want));
+            assertThat(Erf.gaussian(-x)).isEqualTo(Erf.gaussian(x));
+        }
+        assertThat(Erf.gaussian(0)).isEqualTo(1.0);
+        assertThat(Erf.gaussian(38.6)).isEqualTo(Math.exp(-0.5 * 38.6 * 38.6)); // a subnormal result
+        assertThat(Erf.gaussian(40)).isEqualTo(0.0);
+        assertThat(Erf.gaussian(Double.POSITIVE_INFINITY)).isEqualTo(0.0);
+        assertThat(Erf.gaussian(Double.NaN)).isNaN();
+    }
+
+    @Test
+    void vectorKernelsGiveTheScalarBitsOnEveryIntervalAndSpecialValue() {
+        // Every interval boundary and its neighbours, a dense sweep to beyond the tail, and the special values, in
+        // both dtypes, through arrays long enough for the F32 path's chunks; the gathers must pick every interval.
+        java.util.List<Double> v = new java.util.ArrayList<>();
+        for (int k = 0; k <= 28; k++) {
+            double b = k / 4.0;
+            for (double x : new double[]{b, Math.nextDown(b), Math.nextUp(b), b * Math.sqrt(2), Math.nextDown(b * Math.sqrt(2))}) {
+                v.add(x);
+                v.add(-x);
+            }
+        }
+        for (int i = 0; i < 3000; i++) v.add(-9 + 18 * i / 3000.0);
+        for (double x : new double[]{Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, -0.0, 0.0, 1e-310,
+                -1e-300, Double.MAX_VALUE, 38.6, 40, -1e5}) {
+            v.add(x);
+        }
+        double[] x = v.stream().mapToDouble(Double::doubleValue).toArray();
+        float[] xf = new float[x.length];
+        for (int i = 0; i < x.length; i++) xf[i] = (float) x[i];
+        for (KernelVariants.Variant variant : KernelVariants.all()) {
+            for (UnaryOp op : new UnaryOp[]{UnaryOp.ERF, UnaryOp.GELU_ERF, UnaryOp.GELU_ERF_GRAD}) {
+                double[] want = new double[x.length], got = new double[x.length];
+                Kernels.scalar().unary(op, x, 0, want, 0, x.length);
+                variant.kernels().unary(op, x, 0, got, 0, x.length);
+                KernelAgreementTest.assertSameBits(variant.label() + " " + op + " F64", want, got);
+                float[] wantF = new float[x.length], gotF = new float[x.length];
+                Kernels.scalar().unary(op, xf, 0, wantF, 0, x.length);
+                variant.kernels().unary(op, xf, 0, gotF, 0, x.length);
+                KernelAgreementTest.assertSameBits(variant.label() + " " + op + " F32", wantF, gotF);
+            }
+        }
     }
 
     /**
