@@ -40,7 +40,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * (F32): one SGD step; the factors of one batch in each flavour (forward, one Monte Carlo backward pass and the
  * factor GEMMs, so the two differ only in the factor products: M rows for expand, N for reduce); the inverses of all
  * factors (eigendecompositions for exact damping, Cholesky for π-damping); and a whole optimizer step with statistics
- * every step and inverses every 10 (so one call in ten pays for the inverses).
+ * every step and inverses every 10 (so one call in ten pays for the inverses), or statistics every 10 and inverses
+ * every 100.
  *
  * <pre>bench/run-jmh KfacBenchmark -p workload=cnn</pre>
  */
@@ -59,7 +60,7 @@ public class KfacBenchmark {
     private Tensor x, y;
     private SGD sgd;
     private KfacCurvature curvature;
-    private KfacOptimizer optimizer;
+    private KfacOptimizer optimizer, sparseOptimizer;
 
     @Setup(Level.Trial)
     public void setup() {
@@ -81,6 +82,8 @@ public class KfacBenchmark {
         curvature = curvature(Approximation.EXPAND);
         optimizer = KfacOptimizer.builder(model).approximation(Approximation.EXPAND).fisher(FisherType.MC)
                 .learningRate(1e-3).damping(1e-2).statsEvery(1).inverseEvery(10).log(null).build();
+        sparseOptimizer = KfacOptimizer.builder(model).approximation(Approximation.EXPAND).fisher(FisherType.MC)
+                .learningRate(1e-3).damping(1e-2).statsEvery(10).inverseEvery(100).log(null).build();
     }
 
     private static Tensor labels(Rng rng, int classes, int... shape) {
@@ -136,5 +139,11 @@ public class KfacBenchmark {
     @Benchmark
     public void kfacStep() {
         optimizer.step(forwardLoss());
+    }
+
+    /** The same with statistics every 10 steps and inverses every 100, as large-scale K-FAC runs use. */
+    @Benchmark
+    public void kfacStepSparse() {
+        sparseOptimizer.step(forwardLoss());
     }
 }
