@@ -131,24 +131,45 @@ final class Elementwise {
         return out;
     }
 
-    /** One run of where: {@code o[oo + j] = cond[co + j·ci] ≠ 0 ? a[ao + j·ai] : b[bo + j·bi]}, cond in either dtype. */
+    /**
+     * One run of where: {@code o[oo + j] = cond[co + j·ci] ≠ 0 ? a[ao + j·ai] : b[bo + j·bi]}, cond in either dtype.
+     * Branch-free, since masks are often random: cond ≠ 0 (NaN included) exactly when its bits without the sign are
+     * not all zero, and adding the largest positive int to those bits then sets the sign bit, which the shift spreads
+     * over a mask that picks a's bits or b's.
+     */
     private static void selectRun(Object cond, int co, int ci, float[] a, int ao, int ai, float[] b, int bo, int bi,
                                   float[] o, int oo, int n) {
         if (cond instanceof float[] c) {
-            for (int j = 0; j < n; j++) o[oo + j] = c[co + j * ci] != 0 ? a[ao + j * ai] : b[bo + j * bi];
+            for (int j = 0; j < n; j++) {
+                int pick = ((Float.floatToRawIntBits(c[co + j * ci]) & Integer.MAX_VALUE) + Integer.MAX_VALUE) >> 31;
+                o[oo + j] = Float.intBitsToFloat(Float.floatToRawIntBits(a[ao + j * ai]) & pick
+                        | Float.floatToRawIntBits(b[bo + j * bi]) & ~pick);
+            }
         } else {
             double[] c = (double[]) cond;
-            for (int j = 0; j < n; j++) o[oo + j] = c[co + j * ci] != 0 ? a[ao + j * ai] : b[bo + j * bi];
+            for (int j = 0; j < n; j++) {
+                int pick = (int) (((Double.doubleToRawLongBits(c[co + j * ci]) & Long.MAX_VALUE) + Long.MAX_VALUE) >> 63);
+                o[oo + j] = Float.intBitsToFloat(Float.floatToRawIntBits(a[ao + j * ai]) & pick
+                        | Float.floatToRawIntBits(b[bo + j * bi]) & ~pick);
+            }
         }
     }
 
     private static void selectRun(Object cond, int co, int ci, double[] a, int ao, int ai, double[] b, int bo, int bi,
                                   double[] o, int oo, int n) {
         if (cond instanceof float[] c) {
-            for (int j = 0; j < n; j++) o[oo + j] = c[co + j * ci] != 0 ? a[ao + j * ai] : b[bo + j * bi];
+            for (int j = 0; j < n; j++) {
+                long pick = ((Float.floatToRawIntBits(c[co + j * ci]) & Integer.MAX_VALUE) + Integer.MAX_VALUE) >> 31;
+                o[oo + j] = Double.longBitsToDouble(Double.doubleToRawLongBits(a[ao + j * ai]) & pick
+                        | Double.doubleToRawLongBits(b[bo + j * bi]) & ~pick);
+            }
         } else {
             double[] c = (double[]) cond;
-            for (int j = 0; j < n; j++) o[oo + j] = c[co + j * ci] != 0 ? a[ao + j * ai] : b[bo + j * bi];
+            for (int j = 0; j < n; j++) {
+                long pick = ((Double.doubleToRawLongBits(c[co + j * ci]) & Long.MAX_VALUE) + Long.MAX_VALUE) >> 63;
+                o[oo + j] = Double.longBitsToDouble(Double.doubleToRawLongBits(a[ao + j * ai]) & pick
+                        | Double.doubleToRawLongBits(b[bo + j * bi]) & ~pick);
+            }
         }
     }
 

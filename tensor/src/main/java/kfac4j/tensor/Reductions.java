@@ -323,9 +323,15 @@ final class Reductions {
 
     /**
      * Σ_j exp(x[o+j] − m) over a contiguous row, in double, also storing each exponential in {@code y[yo+j]} when y is
-     * not null: one fused pass (the kernels keep exp scalar anyway, for reproducibility, so nothing is lost).
+     * not null. F32 rows with an output go through the kernels (x − m, then exp in place: vectorised, within an ulp
+     * of the rounded double exponential); otherwise one fused pass with {@link Math#exp} in double.
      */
     private static double sumExp(Object x, int o, int r, double m, Object y, int yo) {
+        if (x instanceof float[] && y != null) {
+            Rows.binary(BinaryOp.SUB, x, o, 1, Rows.scalar(DType.F32, m), 0, 0, y, yo, r);
+            Rows.unary(UnaryOp.EXP, y, yo, y, yo, r);
+            return Rows.sum(y, yo, r);
+        }
         double s = 0;
         if (x instanceof float[] f) {
             float[] out = (float[]) y;

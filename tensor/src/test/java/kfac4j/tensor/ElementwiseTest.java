@@ -319,6 +319,14 @@ class ElementwiseTest {
             }
             assertTensor(r, at == DType.F64 || bt == DType.F64 ? DType.F64 : DType.F32, shape, expected, 0);
         }
+        // A condition is true exactly where it is non-zero: −0 is false, NaN and the tiniest subnormal are true.
+        for (DType ct : DType.values()) {
+            for (DType vt : DType.values()) {
+                Tensor cond = Tensor.of(0, -0.0, Double.NaN, Float.MIN_VALUE, -2, Double.POSITIVE_INFINITY).to(ct);
+                Tensor r = Tensor.where(cond, Tensor.full(vt, 1, 6), Tensor.full(vt, 2, 6));
+                assertThat(r.toDoubleArray()).as("%s condition, %s values", ct, vt).containsExactly(2, 2, 1, 1, 1, 1);
+            }
+        }
         assertThatThrownBy(() -> Tensor.where(Tensor.zeros(DType.F32, 2), Tensor.zeros(DType.F32, 3), Tensor.zeros(DType.F32, 1)))
                 .hasMessage("where: shapes [2] (condition), [3] and [1] cannot be broadcast together");
     }
