@@ -150,6 +150,10 @@ public final class KfacOptimizer {
             return run(node, loss, lossValue, stats, inverses, lr, reevaluate);
         } finally {
             capture.clear();
+            // Listen only to the forward passes whose step collects statistics: capture costs copies (a convolution's
+            // patches, transposed), which the other steps need not pay.
+            if (step % config.statsEvery == 0) capture.attach();
+            else capture.detach();
         }
     }
 
