@@ -58,24 +58,25 @@ public final class LayerNorm extends Module {
             throw shapeError("(..., " + Arrays.toString(normalizedShape).replaceAll("[\\[\\]]", "") + ")", s);
         }
         if (weight != null) requireDtype(x, weight.value().dtype());
-        Tensor xv = x.value();
-        Tensor centred = xv.sub(xv.mean(axes, true));
-        Tensor rstd = centred.square().mean(axes, true).add(eps).rsqrt();
-        Tensor xhat = centred.mul(rstd);
-        Tensor y = weight == null ? xhat : xhat.mul(weight.value()).add(bias.value());
+        int features = Arrays.stream(normalizedShape).reduce(1, (a, b) -> a * b);
+        Tensor[] out = x.value().layerNorm(features, weight == null ? null : weight.value(),
+                bias == null ? null : bias.value(), eps);                // {y, x̂, rstd}
         Variable[] inputs = weight == null ? new Variable[]{x} : new Variable[]{x, weight.variable(), bias.variable()};
-        return Node.record("layerNorm", y, inputs, (g, o, n) -> {
-            Variable xh, rs;
-            if (Grad.isEnabled()) {
-                // Recording (double backward): x̂ and rstd as functions of x, so the gradient can be differentiated.
-                Variable c = x.sub(x.mean(axes, true));
-                rs = c.square().mean(axes, true).add(eps).rsqrt();
-                xh = c.mul(rs);
-            } else {
-                xh = Variable.constant(xhat);
-                rs = Variable.constant(rstd);
-            }
+        return Node.record("layerNorm", out[0], inputs, (g, o, n) -> {
             Variable[] grads = new Variable[inputs.length];
+            if (!Grad.isEnabled()) {
+                // The fused backward: one pass per row for ∂x, column sums for ∂γ and ∂β.
+                Tensor[] d = Tensor.layerNormBackward(g.value(), out[1], out[2], weight == null ? null : weight.value(),
+                        features);
+                if (n[0]) grads[0] = Variable.constant(d[0]);
+                if (weight != null && n[1]) grads[1] = Variable.constant(d[1].reshape(normalizedShape));
+                if (weight != null && n[2]) grads[2] = Variable.constant(d[2].reshape(normalizedShape));
+                return grads;
+            }
+            // Recording (double backward): x̂ and rstd as functions of x, so the gradient can be differentiated.
+            Variable c = x.sub(x.mean(axes, true));
+            Variable rs = c.square().mean(axes, true).add(eps).rsqrt();
+            Variable xh = c.mul(rs);
             if (n[0]) {
                 Variable gg = weight == null ? g : g.mul(weight.variable());
                 grads[0] = gg.sub(gg.mean(axes, true)).sub(xh.mul(gg.mul(xh).mean(axes, true))).mul(rs);

@@ -774,6 +774,27 @@ public final class Tensor {
         return Convolution.conv2dInputGrad(weight, grad, g, height, width);
     }
 
+    // ---------------------------------------------------------------- layer normalisation (Normalization.java)
+
+    /**
+     * Layer normalisation over the trailing {@code features} elements (the product of the last axes): per row
+     * x̂ = (x − μ)/√(σ² + ε), μ and the biased σ² accumulated in double, and the output x̂·weight + bias (weight and bias
+     * of {@code features} elements, or both null). Returns {output, x̂, rstd}, rstd = 1/√(σ² + ε) with one element per
+     * row, which {@link #layerNormBackward} takes.
+     */
+    public Tensor[] layerNorm(int features, Tensor weight, Tensor bias, double eps) {
+        return Normalization.layerNorm(this, features, weight, bias, eps);
+    }
+
+    /**
+     * The gradients of {@link #layerNorm} for the output gradient {@code grad}: with g' = grad·weight,
+     * ∂x = rstd·(g' − mean(g') − x̂·mean(g'·x̂)) per row, ∂weight = Σ_rows grad·x̂ and ∂bias = Σ_rows grad (flat, of
+     * {@code features} elements; null without a weight). Returns {∂x, ∂weight, ∂bias}.
+     */
+    public static Tensor[] layerNormBackward(Tensor grad, Tensor normalized, Tensor rstd, Tensor weight, int features) {
+        return Normalization.layerNormBackward(grad, normalized, rstd, weight, features);
+    }
+
     // ---------------------------------------------------------------- in place, for optimizers
 
     /** {@code this += alpha · x} in place (x broadcast to this shape); returns this. */
