@@ -123,4 +123,20 @@ class ArchitecturesTest {
             assertThat(f.g().shape()).containsExactly(l.outputDim(), l.outputDim());
         }
     }
+
+    @Test
+    void visionTransformerGetsAReduceBlockForItsPatchEmbeddingAndEveryProjection() {
+        Rng rng = new Rng(4);
+        kfac4j.nn.VisionTransformer vit = new kfac4j.nn.VisionTransformer(8, 4, 3, 16, 1, 2, 32, 5,
+                kfac4j.nn.VisionTransformer.Pooling.MEAN, DType.F64, rng);
+        Tensor images = rng.normal(DType.F64, 0, 1, 3, 3, 8, 8);
+        Tensor labels = Tensor.of(0, 3, 4);
+        KfacCurvature k = KfacCurvature.over(vit, new CrossEntropyLoss(), List.of(new KfacCurvature.Batch(images, labels)))
+                .approximation(Approximation.REDUCE).fisher(FisherType.TYPE2).compute();
+        assertThat(k.layers()).contains("patch_embed", "head").anyMatch(n -> n.startsWith("blocks.0."));
+        // A patch is 3 channels × 4 × 4 pixels, plus the homogeneous coordinate.
+        assertThat(k.factors("patch_embed").a().shape()).containsExactly(49, 49);
+        assertThat(k.factors("patch_embed").g().shape()).containsExactly(16, 16);
+        for (String name : k.layers()) assertThat(k.block(name).isFinite()).as(name).isTrue();
+    }
 }
