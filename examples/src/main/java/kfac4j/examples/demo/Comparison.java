@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.OptionalInt;
 
 import kfac4j.examples.progress.MetricsLog;
 import kfac4j.examples.train.Curve;
@@ -67,9 +66,18 @@ public final class Comparison {
         return r.isPresent() && b.isPresent() ? r.get().seconds() / b.get().seconds() : Double.NaN;
     }
 
-    /** The fewest steps to the target among the runs, empty when none reached it. */
-    public OptionalInt bestSteps() {
-        return runs.stream().flatMap(r -> Reached.of(r.curve(), target).stream()).mapToInt(Reached::steps).min();
+    /** The run that reached the target in the fewest steps (the first of equals), empty when none reached it. */
+    public java.util.Optional<Run> fastest() {
+        Run best = null;
+        int bestSteps = Integer.MAX_VALUE;
+        for (Run r : runs) {
+            var reached = Reached.of(r.curve(), target);
+            if (reached.isPresent() && reached.get().steps() < bestSteps) {
+                best = r;
+                bestSteps = reached.get().steps();
+            }
+        }
+        return java.util.Optional.ofNullable(best);
     }
 
     /** The table the demo prints: one row per run, the baseline first. */

@@ -28,8 +28,11 @@ import kfac4j.examples.train.Training;
 public final class DemoCommand implements Command {
     static final String TASK = "cnn";
     /** Learning rates of the optional Adam sweep. */
-    static final double[] ADAM_SWEEP = {1e-3, 2e-3, 3e-3, 5e-3, 1e-2};
+    static final double[] ADAM_SWEEP = {1e-3, 2e-3, 3e-3, 5e-3, 7e-3, 1e-2, 2e-2};
     private static final int WARMUP_STEPS = 10;
+    /** The target and seed at which the recipe's Adam learning rate was chosen by the sweep. */
+    static final double TUNED_TARGET = 0.9;
+    static final long TUNED_SEED = 0;
 
     @Override
     public String name() {
@@ -44,12 +47,13 @@ public final class DemoCommand implements Command {
     @Override
     public Options options() {
         return new Options()
-                .value("target", "ACC", "0.8", "the validation accuracy each optimizer must reach")
-                .value("max-steps", "N", "1500", "give up on an optimizer after this many steps")
+                .value("target", "ACC", "0.9", "the validation accuracy each optimizer must reach")
+                .value("max-steps", "N", "3000", "give up on an optimizer after this many steps")
                 .value("eval-every", "N", "10", "steps between validation evaluations")
                 .value("seed", "S", "0", "seed of the data, the initial weights, the batch order and K-FAC's sampling")
                 .value("out", "DIR", "runs/demo", "where to write curves.csv and demo.png")
-                .flag("sweep", "first sweep Adam's learning rate over " + sweepList() + " and race the best one");
+                .value("scale", "S", "laptop", "model and data sizes (tiny: a smoke run in seconds)", "laptop", "tiny")
+                .flag("sweep", "first sweep Adam's learning rate over " + sweepList() + " and race the best one (about ten minutes)");
     }
 
     @Override
@@ -60,14 +64,20 @@ public final class DemoCommand implements Command {
         if (maxSteps < 1 || evalEvery < 1) throw new Options.UsageException("demo: --max-steps and --eval-every must be ≥ 1");
         long seed = args.integer("seed");
         Path dir = Path.of(args.string("out"));
-        TaskOptions options = TaskOptions.laptop(seed);
+        TaskOptions options = new TaskOptions(seed, 0, null,
+                args.string("scale").equals("tiny") ? TaskOptions.Scale.TINY : TaskOptions.Scale.LAPTOP);
 
         Task probe = Task.create(TASK, options);
         Recipe recipe = probe.recipe();
         out.println("task     " + probe.description());
         out.printf(Locale.ROOT, "target   validation accuracy %.2f, evaluated every %d steps, at most %d steps%n", target, evalEvery, maxSteps);
-        out.printf(Locale.ROOT, "K-FAC    MC Fisher, damping %g (factored), momentum %.1f, statistics every step, inverses every 10%n",
-                recipe.damping(), 0.9);
+        out.printf(Locale.ROOT, "K-FAC    lr %g, MC Fisher, damping %g (factored), momentum %.1f, statistics every %d step,"
+                        + " inverses every %d steps%n", recipe.kfacLearningRate(), recipe.damping(), OptimizerChoice.MOMENTUM,
+                OptimizerChoice.STATS_EVERY, OptimizerChoice.INVERSE_EVERY);
+        if (!args.has("sweep")) {
+            out.printf(Locale.ROOT, "Adam     lr %g, tuned: the fewest steps to accuracy %.2f with seed %d among lr %s"
+                    + " (--sweep re-tunes it for other settings)%n", recipe.adamLearningRate(), TUNED_TARGET, TUNED_SEED, sweepList());
+        }
         warmUp(options, recipe);
 
         double adamLr = recipe.adamLearningRate();
@@ -122,15 +132,7 @@ public final class DemoCommand implements Command {
         out.println("\nAdam learning-rate sweep:");
         Comparison sweep = new Comparison(target);
         for (double lr : ADAM_SWEEP) sweep.add(race(OptimizerChoice.ADAM, lr, options, recipe, target, maxSteps, evalEvery, out));
-        double best = recipe.adamLearningRate();
-        int bestSteps = Integer.MAX_VALUE;
-        for (Comparison.Run r : sweep.runs()) {
-            var reached = Comparison.Reached.of(r.curve(), target);
-            if (reached.isPresent() && reached.get().steps() < bestSteps) {
-                bestSteps = reached.get().steps();
-                best = r.learningRate();
-            }
-        }
+        double best = sweep.fastest().map(Comparison.Run::learningRate).orElse(recipe.adamLearningRate());
         out.printf(Locale.ROOT, "best Adam learning rate: %g%n%n", best);
         return best;
     }

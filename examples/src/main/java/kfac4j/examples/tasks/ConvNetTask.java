@@ -17,7 +17,7 @@ import kfac4j.tensor.Rng;
  * terms. The pooling sums over positions before the loss, so reduce is the setting's exact flavour.
  */
 public final class ConvNetTask extends BatchTask {
-    static final Recipe RECIPE = new Recipe(1000, 128, 0.05, 3e-3, 0.1, 1e-3);
+    static final Recipe RECIPE = new Recipe(1000, 128, 0.05, 7e-3, 0.1, 1e-2);
 
     private final String description;
 

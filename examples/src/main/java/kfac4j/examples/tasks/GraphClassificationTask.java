@@ -28,7 +28,7 @@ import kfac4j.tensor.Tensor;
  * structure alone).
  */
 public final class GraphClassificationTask implements Task {
-    static final Recipe RECIPE = new Recipe(500, 64, 0.1, 3e-3, 0.1, 1e-3);
+    static final Recipe RECIPE = new Recipe(500, 64, 0.1, 3e-3, 0.1, 1e-2);
 
     /** Three GCN layers with ReLU, the mean over each graph's nodes, a linear head. */
     static final class Network extends Module {

@@ -18,7 +18,7 @@ import kfac4j.tensor.Rng;
  * nats per character.
  */
 public final class LanguageModelTask extends BatchTask {
-    static final Recipe RECIPE = new Recipe(1000, 32, 0.1, 3e-3, 0.05, 1e-3);
+    static final Recipe RECIPE = new Recipe(1000, 32, 0.1, 1e-2, 0.1, 1e-3);
     /** Validation windows (non-overlapping), enough for a stable estimate at a fraction of a training step's cost. */
     private static final int VALIDATION_WINDOWS = 64;
 

@@ -15,7 +15,7 @@ import kfac4j.tensor.Rng;
  * coincide; the task is the baseline against which the weight-sharing tasks are read.
  */
 public final class MlpTask extends BatchTask {
-    static final Recipe RECIPE = new Recipe(1000, 128, 0.05, 1e-3, 0.1, 1e-3);
+    static final Recipe RECIPE = new Recipe(1000, 128, 0.05, 3e-3, 0.1, 1e-2);
 
     private final String description;
 

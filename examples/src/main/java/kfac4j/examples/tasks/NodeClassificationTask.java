@@ -25,7 +25,7 @@ import kfac4j.tensor.Tensor;
  * the GCN paper).
  */
 public final class NodeClassificationTask implements Task {
-    static final Recipe RECIPE = new Recipe(200, 400, 0.1, 1e-2, 0.1, 1e-3);
+    static final Recipe RECIPE = new Recipe(200, 400, 0.1, 3e-3, 0.1, 1e-2);
 
     /** σ(Â σ(Â X W₁ᵀ + b₁) W₂ᵀ + b₂) with σ = ReLU inside; children {@code conv1}, {@code conv2}. */
     static final class Network extends Module {

@@ -13,7 +13,7 @@ import kfac4j.tensor.Rng;
  * layer is shared over the patch tokens and the shared axis is reduced before the loss.
  */
 public final class VisionTransformerTask extends BatchTask {
-    static final Recipe RECIPE = new Recipe(1000, 128, 0.05, 1e-3, 0.05, 1e-3);
+    static final Recipe RECIPE = new Recipe(1000, 128, 0.05, 1e-3, 0.1, 1e-2);
 
     private final String description;
 

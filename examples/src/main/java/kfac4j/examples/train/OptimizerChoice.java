@@ -26,9 +26,9 @@ public enum OptimizerChoice {
     KFAC_REDUCE("kfac-reduce");
 
     /** Momentum of SGD and of K-FAC's update. */
-    static final double MOMENTUM = 0.9;
+    public static final double MOMENTUM = 0.9;
     /** K-FAC's statistics and inverse intervals (the usual ones; DESIGN.md §5.4). */
-    static final int STATS_EVERY = 1, INVERSE_EVERY = 10;
+    public static final int STATS_EVERY = 1, INVERSE_EVERY = 10;
 
     private final String label;
 

@@ -45,7 +45,8 @@ class ComparisonTest {
         assertThat(c.stepRatio(runs.get(1))).isEqualTo(100.0 / 300);
         assertThat(c.secondsRatio(runs.get(1))).isEqualTo(16.0 / 30);
         assertThat(c.stepRatio(runs.get(2))).isNaN();
-        assertThat(c.bestSteps()).hasValue(100);
+        assertThat(c.fastest()).contains(runs.get(1));
+        assertThat(new Comparison(0.95).add(runs.get(0)).add(runs.get(2)).fastest()).isEmpty();
 
         String table = c.table();
         assertThat(table.lines().toList()).hasSize(5);
