@@ -8,35 +8,38 @@ import java.math.BigInteger;
  * form: a table lookup and one short polynomial per value, about ten times faster than summing a series.
  *
  * <ul>
- *   <li>|x| &lt; 1/4: the Maclaurin series erf(x) = (2/√π) Σ (−1)ⁿ x^(2n+1) / (n! (2n+1)) to n = 9 (the next term is
- *       below 10⁻¹⁸ relative), with 2/√π split in two doubles so that the leading product rounds only once.</li>
- *   <li>1/4 ≤ |x| &lt; 6: 23 intervals of width 1/4. On each, erf(m + u) = erf(m) + q(u) around the centre m, with
- *       erf(m) held as the sum of two doubles and q a polynomial of degree 11 with q(0) ≈ 0, so that the result is
- *       one rounding of erf(m) plus a small correction.</li>
+ *   <li>|x| &lt; 1/2: the Maclaurin series erf(x) = (2/√π) Σ (−1)ⁿ x^(2n+1) / (n! (2n+1)) to n = 12 (the next term
+ *       is below 10⁻¹⁸ relative), with 2/√π split in two doubles so that the leading product rounds only once.</li>
+ *   <li>1/2 ≤ |x| &lt; 6: 16 intervals of width 11/32 (16, so that a vector kernel holds a coefficient of every
+ *       interval in two registers). On each, erf(m + u) = erf(m) + q(u) around the centre m, with erf(m) held as the
+ *       sum of two doubles and q a polynomial of degree 14 with q(0) ≈ 0, so that the result is one rounding of
+ *       erf(m) plus a small correction.</li>
  *   <li>|x| ≥ 6: ±1, as erfc(6) ≈ 2·10⁻¹⁷ is below half an ulp of 1.</li>
  * </ul>
  *
  * <p>The coefficients are derived when the class loads, from the definition, not copied from a table:
  * erf(m) by the Maclaurin series in exact fixed-point arithmetic; q from the Taylor series of erf at m, whose
  * coefficients follow from erf' = (2/√π) e^(−x²) and the recurrence of e^(−(m+u)²)'s Taylor coefficients, taken to
- * degree 30 and then economised to degree 11 with Chebyshev polynomials (re-expanded in T_k(u/h), the terms above
- * degree 11 dropped — together below 3·10⁻¹⁸ — and converted back to powers of u).
+ * degree 30 and then economised to degree 14 with Chebyshev polynomials (re-expanded in T_k(u/h), the terms above
+ * degree 14 dropped — together below 10⁻¹⁸ — and converted back to powers of u).
  */
 final class Erf {
     private Erf() {
     }
 
-    /** Below this, the Maclaurin series; intervals of this width above it. */
-    static final double SMALL = 0.25;
+    /** Below this, the Maclaurin series; intervals of {@link #WIDTH} above it. */
+    static final double SMALL = 0.5;
+    static final double WIDTH = 11 / 32.0, INV_WIDTH = 1 / WIDTH;
+    static final int INTERVALS = 16;
     /** From here on erf is ±1 in double precision. */
-    static final double TAIL = 6.0;
-    static final int INTERVALS = 23;
-    static final int DEGREE = 11;
-    /** Per interval: erf(m) rounded to double, then q's coefficients of u⁰..u¹¹ (u⁰ also carries erf(m)'s rounding). */
-    static final int STRIDE = DEGREE + 2;
-    static final double[] TABLE = new double[INTERVALS * STRIDE];
+    static final double TAIL = SMALL + INTERVALS * WIDTH;
+    static final int DEGREE = 14;
+    /** Values per interval: erf(m) rounded to double, then q's coefficients of u⁰..u¹⁴ (u⁰ carrying erf(m)'s rounding). */
+    static final int COEFFICIENTS = DEGREE + 2;
+    /** Coefficient k of interval j at {@code k·INTERVALS + j}: each coefficient's values for all intervals together. */
+    static final double[] TABLE = new double[COEFFICIENTS * INTERVALS];
 
-    static final int MACLAURIN = 9;
+    static final int MACLAURIN = 12;
     /** 2/√π = K_HI + K_LO, and the Maclaurin coefficients (2/√π)(−1)ⁿ/(n!(2n+1)) for n ≥ 1. */
     static final double K_HI, K_LO;
     static final double[] SERIES = new double[MACLAURIN + 1];
@@ -58,10 +61,24 @@ final class Erf {
         for (int j = 0; j < INTERVALS; j++) fillInterval(j);
     }
 
-    /** The coefficients of interval j, [(j+1)/4, (j+2)/4), centre m = (2j + 3)/8. */
+    /** The centre of interval j, 1/2 + (j + 1/2)·11/32 = (43 + 22j)/64: exact, and so is its square. */
+    static double centre(int j) {
+        return (43 + 22 * j) * 0.015625;
+    }
+
+    /**
+     * The interval of |x| ≥ 1/2, as a double: ⌊(|x| − 1/2)/w⌋ by rounding (|x| − 1/2)/w − 1/2 to an integer with
+     * {@link #ROUNDER} (no conversion, which vector code lacks a fast form of). At a boundary this may pick the
+     * neighbour, whose polynomial is as accurate there; only scalar and vector code must agree, and they do.
+     */
+    static double interval(double ax) {
+        double j = ((ax - SMALL) * INV_WIDTH - 0.5 + ROUNDER) - ROUNDER;
+        return Math.min(Math.max(j, 0.0), INTERVALS - 1);
+    }
+
+    /** The coefficients of interval j. */
     private static void fillInterval(int j) {
-        int eighths = 2 * j + 3;
-        double m = eighths / 8.0, h = SMALL / 2;
+        double m = centre(j), h = WIDTH / 2;
         // Taylor coefficients of e^(−(m+u)²) / e^(−m²): from g' = −2(m + u) g, (n+1) r_{n+1} = −2 (m r_n + r_{n−1}).
         int taylor = 30;
         double[] r = new double[taylor];
@@ -74,11 +91,10 @@ final class Erf {
         for (int n = 0; n < taylor; n++, hn *= h) b[n + 1] = scale * r[n] * hn / (n + 1);
         double[] cheb = powersToChebyshev(b);
         double[] q = chebyshevToPowers(cheb, DEGREE);
-        double[] exact = erfAtEighths(eighths);
-        int o = j * STRIDE;
-        TABLE[o] = exact[0];
-        TABLE[o + 1] = q[0] + exact[1];
-        for (int i = 1; i <= DEGREE; i++) TABLE[o + 1 + i] = q[i] / Math.pow(h, i);
+        double[] exact = erfAtSixtyFourths(43 + 22 * j);
+        TABLE[j] = exact[0];
+        TABLE[INTERVALS + j] = q[0] + exact[1];
+        for (int i = 1; i <= DEGREE; i++) TABLE[(i + 1) * INTERVALS + j] = q[i] / Math.pow(h, i);
     }
 
     /** Σ bₙ sⁿ as Σ cₖ Tₖ(s), from sⁿ = 2^(1−n) Σ_{i ≤ n/2} C(n, i) T_{n−2i}(s) (the T₀ term halved). */
@@ -113,14 +129,14 @@ final class Erf {
     }
 
     /**
-     * erf(e/8) as hi + lo: the Maclaurin series Σ (−1)ⁿ x^(2n+1)/(n!(2n+1)) summed exactly in fixed point (each term
+     * erf(e/64) as hi + lo: the Maclaurin series Σ (−1)ⁿ x^(2n+1)/(n!(2n+1)) summed exactly in fixed point (each term
      * from the last by one multiplication and division by integers), times 2/√π.
      */
-    private static double[] erfAtEighths(int e) {
-        BigInteger x2 = BigInteger.valueOf((long) e * e), sixtyFour = BigInteger.valueOf(64);
-        BigInteger term = BigInteger.valueOf(e).shiftLeft(BITS - 3), sum = term;
+    private static double[] erfAtSixtyFourths(int e) {
+        BigInteger x2 = BigInteger.valueOf((long) e * e), denominator = BigInteger.valueOf(64 * 64);
+        BigInteger term = BigInteger.valueOf(e).shiftLeft(BITS - 6), sum = term;
         for (int n = 1; term.signum() != 0; n++) {
-            term = term.multiply(x2).divide(sixtyFour.multiply(BigInteger.valueOf(n)));
+            term = term.multiply(x2).divide(denominator.multiply(BigInteger.valueOf(n)));
             BigInteger t = term.divide(BigInteger.valueOf(2L * n + 1));
             sum = n % 2 == 0 ? sum.add(t) : sum.subtract(t);
         }
@@ -183,22 +199,11 @@ final class Erf {
             return Math.fma(x, K_HI, x * p);
         }
         if (!(ax < TAIL)) return Double.isNaN(x) ? x : Math.copySign(1.0, x);
-        int j = (int) (ax * 4) - 1;
-        double u = ax - (2 * j + 3) * 0.125; // exact: ax and the centre are within a factor of two
-        int o = j * STRIDE;
+        int j = (int) interval(ax);
+        double u = ax - centre(j); // exact: ax and the centre are within a factor of two
         double[] c = TABLE;
-        double p = c[o + 12];
-        p = Math.fma(p, u, c[o + 11]);
-        p = Math.fma(p, u, c[o + 10]);
-        p = Math.fma(p, u, c[o + 9]);
-        p = Math.fma(p, u, c[o + 8]);
-        p = Math.fma(p, u, c[o + 7]);
-        p = Math.fma(p, u, c[o + 6]);
-        p = Math.fma(p, u, c[o + 5]);
-        p = Math.fma(p, u, c[o + 4]);
-        p = Math.fma(p, u, c[o + 3]);
-        p = Math.fma(p, u, c[o + 2]);
-        p = Math.fma(p, u, c[o + 1]);
-        return Math.copySign(c[o] + p, x);
+        double p = c[(COEFFICIENTS - 1) * INTERVALS + j];
+        for (int k = COEFFICIENTS - 2; k >= 1; k--) p = Math.fma(p, u, c[k * INTERVALS + j]);
+        return Math.copySign(c[j] + p, x);
     }
 }
