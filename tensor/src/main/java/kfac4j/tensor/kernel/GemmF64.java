@@ -1,6 +1,7 @@
 package kfac4j.tensor.kernel;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -42,7 +43,6 @@ final class GemmF64 {
     static final int NC = NR * Math.max(1, Integer.getInteger("t.nc", 4096) / NR);
     /** Rows of B packed in one go: the threads meet once per KB rows. */
     static final int KB = KC * Math.max(1, Integer.getInteger("t.kb", 2048) / KC);
-    static final boolean DIRECT_A = Boolean.parseBoolean(System.getProperty("t.directA", "true"));
     /** Parts per thread in the parallel loops. */
     static final int SPLIT = Integer.getInteger("t.split", 1);
     /** Products with fewer multiply-adds than this run on the calling thread (a fork costs more than it saves). */
@@ -172,34 +172,25 @@ final class GemmF64 {
         double[] bp = take(PACKED_B, Math.min(KB, roundUp(k, KC)) * ncMax);
         int rowPanels = (m + MR - 1) / MR;
         for (int jc = 0; jc < n; jc += NC) {
-            int nc = Math.min(NC, n - jc), panels = (nc + NR - 1) / NR, j0 = jc;
+            int nc = Math.min(NC, n - jc), j0 = jc;
             for (int kb = 0; kb < k; kb += KB) {
-                int kbn = Math.min(KB, k - kb), p0 = kb, blocks = (kbn + KC - 1) / KC;
+                PackedB pb = new PackedB(b, bOff, bRs, bCs, bp, j0, nc, kb, Math.min(KB, k - kb));
+                int panels = pb.panels, p0 = kb;
                 boolean load = accumulate || kb > 0;
-                // Pack rows [kb, kb + kbn) of this column block of B: KC-deep blocks of NR-wide panels, shared out
-                // over the threads. The threads meet once per KB rows rather than once per KC.
-                int units = blocks * panels, bParts = Math.min(units, threads * SPLIT);
-                ComputePool.run(bParts, part -> {
-                    for (int u = part * units / bParts, end = (part + 1) * units / bParts; u < end; u++) {
-                        int blk = u / panels, q = u % panels, p = p0 + blk * KC, kc = Math.min(KC, p0 + kbn - p);
-                        packPanelB(Math.min(NR, nc - q * NR), kc, b, bOff + p * bRs + (j0 + q * NR) * bCs, bRs, bCs,
-                                bp, blk * KC * panels * NR + q * NR * kc);
-                    }
-                });
-                // Multiply with every row of A. Rows are split into parts; with too few rows, the panels are.
+                // Every row of A times this chunk of B, in one parallel step: rows are split into parts (with too few
+                // rows, the panels are), and B is packed on the way by whichever part needs a panel first.
                 if (rowPanels >= 2 * threads || panels < threads) {
                     int parts = Math.min(threads * SPLIT, rowPanels);
                     ComputePool.run(parts, part -> {
                         int r0 = part * rowPanels / parts * MR, r1 = Math.min(m, (part + 1) * rowPanels / parts * MR);
-                        macro(r0, r1, 0, panels, nc, panels, kbn, a, aOff + p0 * aCs, aRs, aCs, bp, c, cOff + j0, cRs,
-                                load);
+                        macro(r0, r1, 0, panels, part * panels / parts, pb, a, aOff + p0 * aCs, aRs, aCs, c,
+                                cOff + j0, cRs, load);
                     });
                 } else {
                     int parts = Math.min(threads * SPLIT, panels);
                     ComputePool.run(parts, part -> {
                         int q0 = part * panels / parts, q1 = (part + 1) * panels / parts;
-                        macro(0, m, q0, q1, nc, panels, kbn, a, aOff + p0 * aCs, aRs, aCs, bp, c, cOff + j0, cRs,
-                                load);
+                        macro(0, m, q0, q1, q0, pb, a, aOff + p0 * aCs, aRs, aCs, c, cOff + j0, cRs, load);
                     });
                 }
             }
@@ -208,39 +199,32 @@ final class GemmF64 {
     }
 
     /**
-     * Rows [r0, r1) of C times panels [q0, q1) of the packed rows of B (kbn deep, {@code panels} panels per KC block),
-     * one KC block at a time, A packed MC rows at a time.
+     * Rows [r0, r1) of C times panels [q0, q1) of a chunk of B, one KC block at a time, A packed MC rows at a time.
+     * The panels are visited from {@code first} (in [q0, q1)) on, cyclically, so that parts starting together pack
+     * different ones.
      */
-    private static void macro(int r0, int r1, int q0, int q1, int nc, int panels, int kbn, double[] a, int aOff, int aRs,
-                              int aCs, double[] bp, double[] c, int cOff, int cRs, boolean loadFirst) {
-        double[] ap = take(PACKED_A, MC * KC + MR * NR);
-        int edge = MC * KC;
-        // Row-major A is read in place (six row streams); packing it would cost more than the packed kernel saves.
-        boolean direct = aCs == 1 && DIRECT_A;
-        for (int pc = 0; pc < kbn; pc += KC) {
-            int kc = Math.min(KC, kbn - pc), block = pc * panels * NR;
+    private static void macro(int r0, int r1, int q0, int q1, int first, PackedB pb, double[] a, int aOff, int aRs,
+                              int aCs, double[] c, int cOff, int cRs, boolean loadFirst) {
+        double[] ap = take(PACKED_A, MC * KC + MR * NR), bp = pb.bp;
+        int edge = MC * KC, count = q1 - q0;
+        for (int pc = 0; pc < pb.kbn; pc += KC) {
+            int kc = Math.min(KC, pb.kbn - pc);
             boolean load = loadFirst || pc > 0;
             for (int ic = r0; ic < r1; ic += MC) {
                 int mc = Math.min(MC, r1 - ic);
                 for (int ir = 0; ir < mc; ir += MR) {
-                    int rows = Math.min(MR, mc - ir);
-                    if (!direct || rows < MR) {
-                        packPanelA(rows, kc, a, aOff + (ic + ir) * aRs + pc * aCs, aRs, aCs, ap, ir * kc);
-                    }
+                    packPanelA(Math.min(MR, mc - ir), kc, a, aOff + (ic + ir) * aRs + pc * aCs, aRs, aCs, ap, ir * kc);
                 }
-                for (int q = q0; q < q1; q++) {
-                    int cols = Math.min(NR, nc - q * NR), bi = block + q * NR * kc;
+                for (int t = 0; t < count; t++) {
+                    int q = q0 + Math.floorMod(first - q0 + t, count);
+                    int cols = Math.min(NR, pb.nc - q * NR), bi = pb.panel(pc, q);
                     for (int ir = 0; ir < mc; ir += MR) {
                         int rows = Math.min(MR, mc - ir), ci = cOff + (ic + ir) * cRs + q * NR;
-                        boolean inPlace = direct && rows == MR;
-                        int ai = inPlace ? aOff + (ic + ir) * aRs + pc : ir * kc;
                         if (rows == MR && cols == NR) {
-                            if (inPlace) strided(NV, kc, a, ai, aRs, 1, bp, bi, NR, c, ci, cRs, load);
-                            else packed(kc, ap, ai, bp, bi, c, ci, cRs, load);
+                            packed(kc, ap, ir * kc, bp, bi, c, ci, cRs, load);
                         } else {
                             if (load) copyTileIn(rows, cols, c, ci, cRs, ap, edge, NR);
-                            if (inPlace) strided(NV, kc, a, ai, aRs, 1, bp, bi, NR, ap, edge, NR, load);
-                            else packed(kc, ap, ai, bp, bi, ap, edge, NR, load);
+                            packed(kc, ap, ir * kc, bp, bi, ap, edge, NR, load);
                             copyTileOut(rows, cols, ap, edge, NR, c, ci, cRs);
                         }
                     }
@@ -248,6 +232,54 @@ final class GemmF64 {
             }
         }
         give(PACKED_A, ap);
+    }
+
+    /**
+     * A chunk of B, rows [p0, p0 + kbn) by columns [j0, j0 + nc), as KC-deep blocks of NR-wide panels. Each panel is
+     * packed once, by the first part that needs it; a part that needs one another is packing waits for it (a few
+     * microseconds), so there is no separate packing step for all threads to wait on.
+     */
+    private static final class PackedB {
+        private static final int UNPACKED = 0, PACKING = 1, PACKED = 2;
+        final double[] bp;
+        final int nc, panels, kbn;
+        private final double[] b;
+        private final int bOff, bRs, bCs, j0, p0;
+        private final AtomicIntegerArray state;
+
+        PackedB(double[] b, int bOff, int bRs, int bCs, double[] bp, int j0, int nc, int p0, int kbn) {
+            this.b = b;
+            this.bOff = bOff;
+            this.bRs = bRs;
+            this.bCs = bCs;
+            this.bp = bp;
+            this.j0 = j0;
+            this.nc = nc;
+            this.p0 = p0;
+            this.kbn = kbn;
+            this.panels = (nc + NR - 1) / NR;
+            this.state = new AtomicIntegerArray(((kbn + KC - 1) / KC) * panels);
+        }
+
+        /** Where panel q of the block starting at row pc of the chunk lies in {@link #bp}, packed. */
+        int panel(int pc, int q) {
+            int kc = Math.min(KC, kbn - pc), u = pc / KC * panels + q, at = pc * panels * NR + q * NR * kc;
+            if (state.get(u) == PACKED) return at;
+            if (state.compareAndSet(u, UNPACKED, PACKING)) {
+                try {
+                    packPanelB(Math.min(NR, nc - q * NR), kc, b, bOff + (p0 + pc) * bRs + (j0 + q * NR) * bCs, bRs,
+                            bCs, bp, at);
+                } finally {
+                    state.set(u, PACKED); // the volatile write publishes the panel to the parts that read it
+                }
+            } else {
+                for (int spins = 0; state.get(u) != PACKED; spins++) {
+                    if (spins < 1 << 12) Thread.onSpinWait();
+                    else Thread.yield();
+                }
+            }
+            return at;
+        }
     }
 
     private static void packed(int kc, double[] ap, int ai, double[] bp, int bi, double[] c, int ci, int ldc,
