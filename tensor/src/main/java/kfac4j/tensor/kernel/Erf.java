@@ -39,6 +39,16 @@ final class Erf {
     /** Coefficient k of interval j at {@code k·INTERVALS + j}: each coefficient's values for all intervals together. */
     static final double[] TABLE = new double[COEFFICIENTS * INTERVALS];
 
+    /**
+     * The same intervals for F32 vector code, which computes in float: q economised to degree 6 instead (the dropped
+     * terms are below 10⁻⁹), erf(m) rounded to float with its remainder in q(0); coefficient-major like {@link #TABLE}.
+     */
+    static final int DEGREE_F32 = 6, COEFFICIENTS_F32 = DEGREE_F32 + 2;
+    static final float[] TABLE_F32 = new float[COEFFICIENTS_F32 * INTERVALS];
+    /** Maclaurin coefficients for F32 below 1/2, to n = 6 (the next term is below 10⁻⁹ relative). */
+    static final int MACLAURIN_F32 = 6;
+    static final float[] SERIES_F32 = new float[MACLAURIN_F32 + 1];
+
     static final int MACLAURIN = 12;
     /** 2/√π = K_HI + K_LO, and the Maclaurin coefficients (2/√π)(−1)ⁿ/(n!(2n+1)) for n ≥ 1. */
     static final double K_HI, K_LO;
@@ -58,6 +68,7 @@ final class Erf {
             SERIES[n] = (n % 2 == 0 ? 1 : -1) * (K_HI / (factorial * (2 * n + 1)));
         }
         SERIES[0] = K_LO;
+        for (int n = 0; n <= MACLAURIN_F32; n++) SERIES_F32[n] = (float) (n == 0 ? K_HI : SERIES[n]);
         for (int j = 0; j < INTERVALS; j++) fillInterval(j);
     }
 
@@ -95,6 +106,11 @@ final class Erf {
         TABLE[j] = exact[0];
         TABLE[INTERVALS + j] = q[0] + exact[1];
         for (int i = 1; i <= DEGREE; i++) TABLE[(i + 1) * INTERVALS + j] = q[i] / Math.pow(h, i);
+        double[] qf = chebyshevToPowers(cheb, DEGREE_F32);
+        float hi = (float) exact[0];
+        TABLE_F32[j] = hi;
+        TABLE_F32[INTERVALS + j] = (float) ((exact[0] - hi) + exact[1] + qf[0]);
+        for (int i = 1; i <= DEGREE_F32; i++) TABLE_F32[(i + 1) * INTERVALS + j] = (float) (qf[i] / Math.pow(h, i));
     }
 
     /** Σ bₙ sⁿ as Σ cₖ Tₖ(s), from sⁿ = 2^(1−n) Σ_{i ≤ n/2} C(n, i) T_{n−2i}(s) (the T₀ term halved). */

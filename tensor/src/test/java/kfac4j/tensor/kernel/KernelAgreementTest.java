@@ -56,7 +56,7 @@ class KernelAgreementTest {
                 v.kernels().unary(op, in, 3, in, 3, n);
                 assertSameBits(what + " F64 in place", inRef, in);
 
-                if (APPROXIMATE_F32.contains(op)) continue;
+                if (APPROXIMATE_F32.contains(op) || ErfTest.FLOAT_ERF.contains(op)) continue;
                 float[] xf = f32(x);
                 float[] wantF = f32(filled(n + 4, -9)), gotF = f32(filled(n + 4, -9));
                 REF.unary(op, xf, 3, wantF, 1, n);
