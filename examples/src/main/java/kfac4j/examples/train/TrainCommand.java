@@ -109,22 +109,20 @@ public final class TrainCommand implements Command {
                     optimizer.isKfac() ? damping : Double.NaN, seed, last.seconds(), last.validationLoss(),
                     last.validationAccuracy(), curve.diverged());
         }
-        plot(taskName + " with " + optimizer.label(), List.of(optimizer.label()), List.of(curve), dir.resolve("curves.png"));
+        plot(taskName + " with " + optimizer.label(), curve, dir.resolve("curves.png"));
         out.println("wrote " + dir.resolve("metrics.csv") + ", " + dir.resolve("summary.json") + ", " + dir.resolve("curves.png"));
         return curve.diverged() ? 1 : 0;
     }
 
-    /** Validation accuracy and loss against steps, one line per run. */
-    static void plot(String title, List<String> names, List<Curve> curves, Path file) throws IOException {
-        LineChart accuracy = new LineChart("validation accuracy", "step", "accuracy").yRange(0, 1);
-        LineChart loss = new LineChart("loss", "step", "cross-entropy (nats)").logY(true);
-        for (int i = 0; i < curves.size(); i++) {
-            List<Curve.Point> p = curves.get(i).points();
-            double[] step = p.stream().mapToDouble(Curve.Point::step).toArray();
-            accuracy.add(names.get(i), step, p.stream().mapToDouble(Curve.Point::validationAccuracy).toArray());
-            loss.add(names.get(i) + " validation", step, p.stream().mapToDouble(Curve.Point::validationLoss).toArray());
-            loss.add(names.get(i) + " training", step, p.stream().mapToDouble(Curve.Point::trainLoss).toArray());
-        }
+    /** Validation accuracy, and training and validation loss, against steps. */
+    static void plot(String title, Curve curve, Path file) throws IOException {
+        List<Curve.Point> p = curve.points();
+        double[] step = p.stream().mapToDouble(Curve.Point::step).toArray();
+        LineChart accuracy = new LineChart("accuracy", "step", "accuracy").yRange(0, 1)
+                .add("validation", step, p.stream().mapToDouble(Curve.Point::validationAccuracy).toArray());
+        LineChart loss = new LineChart("loss", "step", "cross-entropy (nats)").logY(true)
+                .add("validation", step, p.stream().mapToDouble(Curve.Point::validationLoss).toArray())
+                .add("training", step, p.stream().mapToDouble(Curve.Point::trainLoss).toArray());
         Figure.of(accuracy, loss).title(title).writePng(file, 1200, 500);
     }
 
