@@ -115,7 +115,7 @@ public final class Linear extends Module implements WeightSharingLinear {
      */
     static Variable affine(Variable x, Variable w, Variable b) {
         Tensor y = x.value().matmul(w.value().mT());
-        if (b != null) y = y.add(b.value());
+        if (b != null) y.addScaledInPlace(1, b.value()); // y is this call's own: the bias added without a copy
         Variable[] inputs = b == null ? new Variable[]{x, w} : new Variable[]{x, w, b};
         return Node.record("linear", y, inputs, (g, o, n) -> {
             Variable[] grads = new Variable[inputs.length];

@@ -346,6 +346,38 @@ final class Elementwise {
             t.storage.bumpVersion();
             return;
         }
+        if (t.isContiguous() && !src.sharesStorageWith(t)) {
+            // A broadcast source (a bias over rows): a run of the target at a time, no temporary.
+            int n = t.numel();
+            int[][] c = Shapes.coalesce(t.shapeRef(), t.stridesRef(),
+                    Shapes.broadcastStrides(src.shapeRef(), src.stridesRef(), t.shapeRef()));
+            int[] s = c[0], ts = c[1], xs = c[2];
+            int rank = s.length, inner = s[rank - 1], xi = xs[rank - 1];
+            if (xi == 0 || xi == 1) {
+                Object scalar = xi == 0 ? Rows.array(t.dtype(), 1) : null;
+                int[] idx = new int[rank];
+                int to = t.offset(), xo = src.offset();
+                for (int done = 0; done < n; done += inner) {
+                    if (scalar == null) {
+                        Rows.axpy(inner, alpha, src.data(), xo, t.data(), to);
+                    } else {
+                        // y + a·x for one x: the product rounded in the dtype first, as axpy does.
+                        Rows.setScalar(scalar, t.dtype() == DType.F32 ? (float) alpha * src.f32()[xo] : alpha * src.f64()[xo]);
+                        Rows.binary(BinaryOp.ADD, t.data(), to, 1, scalar, 0, 0, t.data(), to, inner);
+                    }
+                    for (int ax = rank - 2; ax >= 0; ax--) {
+                        to += ts[ax];
+                        xo += xs[ax];
+                        if (++idx[ax] < s[ax]) break;
+                        to -= ts[ax] * s[ax];
+                        xo -= xs[ax] * s[ax];
+                        idx[ax] = 0;
+                    }
+                }
+                t.storage.bumpVersion();
+                return;
+            }
+        }
         copyFromInPlace(t, t.add(src.mul(alpha)));
     }
 

@@ -1,9 +1,11 @@
 package kfac4j.tensor;
 
+import kfac4j.tensor.kernel.BinaryOp;
+
 /**
  * Layer normalisation over trailing elements, forward and backward each in one pass per row (the kernel behind nn's
- * LayerNorm, as PyTorch's {@code native_layer_norm}): a row's statistics are accumulated in double, and each output
- * element is rounded once. Rows are independent and every sum runs in a fixed order, so results do not depend on
+ * LayerNorm, as PyTorch's {@code native_layer_norm}): a row's statistics are accumulated in double; F64 rounds each
+ * output element once, F32 goes through the vector kernels a step at a time. Rows are independent and every sum runs in a fixed order, so results do not depend on
  * threads; the column sums of the parameter gradients add rows in order.
  */
 final class Normalization {
@@ -22,6 +24,10 @@ final class Normalization {
         Tensor xc = x.contiguous();
         Tensor y = Tensor.allocate(dt, x.shapeRef()), xhat = Tensor.allocate(dt, x.shapeRef());
         Tensor rstd = Tensor.allocate(dt, new int[]{rows});
+        if (dt == DType.F32) {
+            layerNormF32(xc, features, rows, weight, bias, eps, y, xhat, rstd);
+            return new Tensor[]{weight == null ? xhat : y, xhat, rstd};
+        }
         double[] w = weight == null ? null : weight.reshape(-1).toDoubleArray(), b = bias == null ? null : bias.reshape(-1).toDoubleArray();
         double[] row = new double[features];
         for (int r = 0; r < rows; r++) {
@@ -47,6 +53,34 @@ final class Normalization {
     }
 
     /**
+     * F32 rows through the vector kernels, the statistics still in double: the sum, then the row centred on the float
+     * mean and its sum of squares (so no cancellation), then scaled and given the weight and bias, each step rounded to
+     * float as an F32 composition of these operations would be.
+     */
+    private static void layerNormF32(Tensor x, int d, int rows, Tensor weight, Tensor bias, double eps, Tensor y,
+                                     Tensor xhat, Tensor rstd) {
+        float[] xa = x.f32(), ya = y.f32(), ha = xhat.f32();
+        Tensor wc = weight == null ? null : weight.to(DType.F32).contiguous(), bc = bias == null ? null : bias.to(DType.F32).contiguous();
+        float[] w = wc == null ? null : wc.f32(), b = bc == null ? null : bc.f32();
+        int wo = wc == null ? 0 : wc.offset(), bo = bc == null ? 0 : bc.offset();
+        Object scalar = new float[1];
+        for (int r = 0; r < rows; r++) {
+            int o = r * d, xo = x.offset() + o;
+            float mean = (float) (Rows.sum(xa, xo, d) / d);
+            Rows.setScalar(scalar, mean);
+            Rows.binary(BinaryOp.SUB, xa, xo, 1, scalar, 0, 0, ha, o, d);
+            double rs = 1 / Math.sqrt(Rows.dot(ha, o, ha, o, d) / d + eps);
+            Rows.setScalar(scalar, rs);
+            Rows.binary(BinaryOp.MUL, ha, o, 1, scalar, 0, 0, ha, o, d);
+            if (w != null) {
+                Rows.binary(BinaryOp.MUL, ha, o, 1, w, wo, 1, ya, o, d);
+                Rows.binary(BinaryOp.ADD, ya, o, 1, b, bo, 1, ya, o, d);
+            }
+            rstd.setFlat(r, rs);
+        }
+    }
+
+    /**
      * The backward of {@link #layerNorm} from the output gradient g, the saved x̂ and rstd: with g' = g·weight,
      * ∂x = rstd·(g' − mean(g') − x̂·mean(g'·x̂)) per row; ∂weight = Σ_rows g·x̂ and ∂bias = Σ_rows g. Returns {∂x, ∂weight,
      * ∂bias}, the last two null without a weight (and flat, of {@code features} elements).
@@ -61,9 +95,10 @@ final class Normalization {
         checkAffine("layerNormBackward", weight, weight, features);
         DType dt = xhat.dtype();
         Tensor gc = grad.to(dt).contiguous(), hc = xhat.contiguous();
+        Tensor dx = Tensor.allocate(dt, xhat.shapeRef());
+        if (dt == DType.F32) return layerNormBackwardF32(gc, hc, rstd, weight, features, rows, dx);
         double[] w = weight == null ? null : weight.reshape(-1).toDoubleArray(), rs = rstd.toDoubleArray();
         double[] dw = w == null ? null : new double[features], db = w == null ? null : new double[features];
-        Tensor dx = Tensor.allocate(dt, xhat.shapeRef());
         double[] g = new double[features], h = new double[features];
         for (int r = 0; r < rows; r++) {
             int o = r * features;
@@ -91,6 +126,42 @@ final class Normalization {
     }
 
     /** The number of rows when {@code features} is the product of x's last few axes. */
+    /**
+     * The F32 backward through the vector kernels: per row g' = g·w, its mean and mean(g'·x̂) in double, then
+     * ∂x = rstd·((g' − mean g') − mean(g'x̂)·x̂); the parameter gradients as column sums, in double, of g·x̂ and g.
+     */
+    private static Tensor[] layerNormBackwardF32(Tensor g, Tensor h, Tensor rstd, Tensor weight, int d, int rows, Tensor dx) {
+        float[] ga = g.f32(), ha = h.f32(), da = dx.f32();
+        Tensor wc = weight == null ? null : weight.to(DType.F32).contiguous();
+        float[] w = wc == null ? null : wc.f32();
+        int wo = wc == null ? 0 : wc.offset();
+        double[] rs = rstd.toDoubleArray();
+        double[] dw = w == null ? null : new double[d], db = w == null ? null : new double[d];
+        float[] gp = new float[d], gh = new float[d];
+        Object scalar = new float[1];
+        for (int r = 0; r < rows; r++) {
+            int go = g.offset() + r * d, ho = h.offset() + r * d, o = r * d;
+            float[] gr = ga;
+            int gro = go;
+            if (w != null) {
+                Rows.binary(BinaryOp.MUL, ga, go, 1, ha, ho, 1, gh, 0, d);
+                Rows.accumulate(gh, 0, dw, d);
+                Rows.accumulate(ga, go, db, d);
+                Rows.binary(BinaryOp.MUL, ga, go, 1, w, wo, 1, gp, 0, d);
+                gr = gp;
+                gro = 0;
+            }
+            double mg = Rows.sum(gr, gro, d) / d, mgh = Rows.dot(gr, gro, ha, ho, d) / d;
+            Rows.setScalar(scalar, mg);
+            Rows.binary(BinaryOp.SUB, gr, gro, 1, scalar, 0, 0, da, o, d);
+            Rows.axpy(d, -mgh, ha, ho, da, o);
+            Rows.setScalar(scalar, rs[r]);
+            Rows.binary(BinaryOp.MUL, da, o, 1, scalar, 0, 0, da, o, d);
+        }
+        if (w == null) return new Tensor[]{dx, null, null};
+        return new Tensor[]{dx, Tensor.fromArray(dw, d).to(DType.F32), Tensor.fromArray(db, d).to(DType.F32)};
+    }
+
     private static int checkRows(String op, Tensor x, int features) {
         int[] s = x.shapeRef();
         long trailing = 1;

@@ -82,6 +82,25 @@ class ElementwiseTest {
     }
 
     @Test
+    void addScaledInPlaceWithABroadcastSourceGivesTheBitsOfAddAndMul() {
+        // A bias over rows, a column, a scalar and a middle axis: in place, the same rounding as t + alpha·x.
+        Random rnd = new Random(14);
+        int[][][] cases = {{{4, 6}, {6}}, {{4, 6}, {4, 1}}, {{3, 4, 5}, {1}}, {{3, 4, 5}, {4, 1}}, {{3, 4, 5}, {3, 1, 5}}};
+        for (int[][] c : cases) {
+            for (DType dt : DType.values()) {
+                for (double alpha : new double[]{1, -0.3}) {
+                    Tensor t = Tensor.fromArray(Layouts.values(rnd, Reference.numel(c[0]), dt), c[0]).to(dt);
+                    Tensor x = Tensor.fromArray(Layouts.values(rnd, Reference.numel(c[1]), dt), c[1]).to(dt);
+                    double[] want = t.add(x.mul(alpha)).toDoubleArray();
+                    t.addScaledInPlace(alpha, x);
+                    assertThat(t.toDoubleArray()).as("%s += %s·%s (%s)", Arrays.toString(c[0]), alpha,
+                            Arrays.toString(c[1]), dt).containsExactly(want);
+                }
+            }
+        }
+    }
+
+    @Test
     void wherePositiveKeepsTheGradientWhereTheInputIsPositive() {
         Random rnd = new Random(12);
         for (int[] shape : SHAPES) {
