@@ -128,7 +128,8 @@ public final class Conv2d extends Module implements WeightSharingLinear {
                 if (need[0]) grads[0] = Variable.constant(Tensor.conv2dInputGrad(w.value(), gv, geometry, s[2], s[3]));
                 if (need[1]) grads[1] = Variable.constant(x.value().conv2dWeightGrad(gv, geometry));
             }
-            if (b != null && need[2]) grads[2] = g.sum(new int[]{0, 2, 3}, false);
+            // Over positions first, then examples: two reductions of adjacent axes, no permuted copy of the gradient.
+            if (b != null && need[2]) grads[2] = g.sum(new int[]{2, 3}, false).sum(0);
             return grads;
         });
     }
