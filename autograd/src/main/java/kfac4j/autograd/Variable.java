@@ -559,10 +559,12 @@ public final class Variable {
         return all;
     }
 
-    /** Softmax along an axis; d = s ⊙ (g − Σ g ⊙ s). */
+    /** Softmax along an axis; d = s ⊙ (g − Σ g ⊙ s) (over the last axis, when not recording, in one pass per row). */
     public Variable softmax(int axis) {
-        return Node.record("softmax", value.softmax(axis), in(this),
-                (g, s, n) -> in(s.mul(g.sub(g.mul(s).sum(new int[]{axis}, true)))));
+        boolean last = axis == -1 || axis == value.rank() - 1;
+        return Node.record("softmax", value.softmax(axis), in(this), (g, s, n) -> in(last && !Grad.isEnabled()
+                ? c(Tensor.softmaxBackward(s.value, g.value, 1))
+                : s.mul(g.sub(g.mul(s).sum(new int[]{axis}, true)))));
     }
 
     /** Log-softmax along an axis; d = g − softmax ⊙ Σ g. */

@@ -65,24 +65,28 @@ public final class MultiHeadSelfAttention extends Module {
         Tensor all = qkv.value();
         Tensor q = splitHeads(all.narrow(2, 0, d), heads), k = splitHeads(all.narrow(2, d, d), heads),
                 v = splitHeads(all.narrow(2, 2 * d, d), heads);
-        Tensor scores = q.matmul(k.mT()).mul(scale);                          // (N, H, T, T)
-        Tensor p = (mask == null ? scores : scores.maskedFill(mask, Double.NEGATIVE_INFINITY)).softmax(-1);
-        Tensor out = mergeHeads(p.matmul(v));                                 // (N, T, D)
+        Tensor scores = q.matmul(k.mT());                                     // (N, H, T, T)
+        Tensor p = mask == null ? scores.mul(scale).softmax(-1) : scores.maskedSoftmax(scale, mask);
+        // The heads' products written straight into (N, T, D): no copy to merge them.
+        Tensor out = Tensor.zeros(qkv.dtype(), n, t, d);
+        splitHeads(out, heads).matmulInPlace(p, v);
         return Node.record("attention", out, new Variable[]{qkv}, (g, o, needs) -> {
-            Variable vq, vk, vv, vp;
-            if (Grad.isEnabled()) {
-                // Recording (double backward): P and the heads as functions of qkv, so the gradient can be differentiated.
-                vq = splitHeads(qkv.narrow(2, 0, d), heads);
-                vk = splitHeads(qkv.narrow(2, d, d), heads);
-                vv = splitHeads(qkv.narrow(2, 2 * d, d), heads);
-                Variable sc = vq.matmul(vk.mT()).mul(scale);
-                vp = (mask == null ? sc : sc.maskedFill(mask, Double.NEGATIVE_INFINITY)).softmax(-1);
-            } else {
-                vq = Variable.constant(q);
-                vk = Variable.constant(k);
-                vv = Variable.constant(v);
-                vp = Variable.constant(p);
+            if (!Grad.isEnabled()) {
+                // The rule on tensors, with the softmax's backward in one pass per row.
+                // The products land in their slices of [∂Q | ∂K | ∂V] directly.
+                Tensor gh = splitHeads(g.value(), heads), ds = Tensor.softmaxBackward(p, gh.matmul(v.mT()), scale);
+                Tensor grad = Tensor.zeros(qkv.dtype(), n, t, 3 * d);
+                splitHeads(grad.narrow(2, 0, d), heads).matmulInPlace(ds, k);
+                splitHeads(grad.narrow(2, d, d), heads).matmulInPlace(ds.mT(), q);
+                splitHeads(grad.narrow(2, 2 * d, d), heads).matmulInPlace(p.mT(), gh);
+                return new Variable[]{Variable.constant(grad)};
             }
+            // Recording (double backward): P and the heads as functions of qkv, so the gradient can be differentiated.
+            Variable vq = splitHeads(qkv.narrow(2, 0, d), heads);
+            Variable vk = splitHeads(qkv.narrow(2, d, d), heads);
+            Variable vv = splitHeads(qkv.narrow(2, 2 * d, d), heads);
+            Variable sc = vq.matmul(vk.mT()).mul(scale);
+            Variable vp = (mask == null ? sc : sc.maskedFill(mask, Double.NEGATIVE_INFINITY)).softmax(-1);
             Variable gh = splitHeads(g, heads);
             Variable dv = vp.mT().matmul(gh);
             Variable dp = gh.matmul(vv.mT());

@@ -322,6 +322,79 @@ final class Reductions {
     }
 
     /**
+     * Softmax over the last axis of scale·x with the entries where {@code mask} (broadcast to x's shape) is non-zero
+     * left out (they get probability 0): attention's scaled, masked softmax. The operations of
+     * {@code x.mul(scale).maskedFill(mask, −∞).softmax(−1)}, in the same order, a row at a time without temporaries.
+     */
+    static Tensor maskedSoftmax(Tensor x, double scale, Tensor mask) {
+        if (x.rank() == 0) throw new IllegalArgumentException("maskedSoftmax: needs rank ≥ 1, got a 0-d tensor");
+        int[] shape = x.shapeRef();
+        int[] b;
+        try {
+            b = Shapes.broadcast("maskedSoftmax", shape, mask.shapeRef());
+        } catch (IllegalArgumentException e) {
+            b = null;
+        }
+        if (!Arrays.equals(b, shape)) {
+            throw new IllegalArgumentException("maskedSoftmax: mask of shape " + Shapes.str(mask.shapeRef())
+                    + " does not broadcast to the scores' shape " + Shapes.str(shape));
+        }
+        DType dt = x.dtype();
+        Tensor xc = x.contiguous(), out = Tensor.allocate(dt, shape);
+        int n = out.numel(), rank = shape.length, r = shape[rank - 1];
+        if (n == 0 || r == 0) return out;
+        // The mask's strides over the scores' axes (0 where broadcast), its rows contiguous or repeated.
+        Tensor m = mask.contiguous();
+        int[] ms = Shapes.broadcastStrides(m.shapeRef(), m.stridesRef(), shape);
+        int mi = ms[rank - 1];
+        Object xd = xc.data(), od = out.data(), md = m.data(), c = Rows.scalar(dt, scale);
+        int[] idx = new int[rank];
+        int mo = m.offset();
+        for (int o = 0; o < n; o += r) {
+            Rows.binary(BinaryOp.MUL, xd, xc.offset() + o, 1, c, 0, 0, od, o, r);
+            for (int j = 0; j < r; j++) {
+                double v = md instanceof float[] f ? f[mo + j * mi] : ((double[]) md)[mo + j * mi];
+                if (v != 0) Rows.setFlat(od, o + j, Double.NEGATIVE_INFINITY);
+            }
+            double max = Rows.max(od, o, r);
+            double sum = sumExp(od, o, r, max, od, o);
+            Object inv = Rows.scalar(dt, 1 / sum);
+            Rows.binary(BinaryOp.MUL, od, o, 1, inv, 0, 0, od, o, r);
+            for (int ax = rank - 2; ax >= 0; ax--) {
+                mo += ms[ax];
+                if (++idx[ax] < shape[ax]) break;
+                mo -= ms[ax] * shape[ax];
+                idx[ax] = 0;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The backward of a softmax over the last axis (times the scale of a scaled softmax):
+     * {@code scale·p ⊙ (g − Σ_j g_j p_j)} from the probabilities p and the output gradient g, one row at a time (the
+     * row sum in double).
+     */
+    static Tensor softmaxBackward(Tensor p, Tensor g, double scale) {
+        if (!Arrays.equals(p.shapeRef(), g.shapeRef()) || p.rank() == 0) {
+            throw new IllegalArgumentException("softmaxBackward: probabilities of shape " + Shapes.str(p.shapeRef())
+                    + " and gradient of shape " + Shapes.str(g.shapeRef()) + " must have one shape of rank ≥ 1");
+        }
+        DType dt = p.dtype();
+        Tensor pc = p.contiguous(), gc = g.to(dt).contiguous(), out = Tensor.allocate(dt, p.shapeRef());
+        int n = out.numel(), r = p.size(-1);
+        if (n == 0 || r == 0) return out;
+        Object pd = pc.data(), gd = gc.data(), od = out.data(), c = Rows.scalar(dt, 0), sc = Rows.scalar(dt, scale);
+        for (int o = 0; o < n; o += r) {
+            Rows.setScalar(c, Rows.dot(gd, gc.offset() + o, pd, pc.offset() + o, r));
+            Rows.binary(BinaryOp.SUB, gd, gc.offset() + o, 1, c, 0, 0, od, o, r);
+            Rows.binary(BinaryOp.MUL, pd, pc.offset() + o, 1, od, o, 1, od, o, r);
+            if (scale != 1) Rows.binary(BinaryOp.MUL, od, o, 1, sc, 0, 0, od, o, r);
+        }
+        return out;
+    }
+
+    /**
      * Σ_j exp(x[o+j] − m) over a contiguous row, in double, also storing each exponential in {@code y[yo+j]} when y is
      * not null. F32 rows with an output go through the kernels (x − m, then exp in place: vectorised, within an ulp
      * of the rounded double exponential); otherwise one fused pass with {@link Math#exp} in double.

@@ -73,6 +73,12 @@ final class Rows {
         }
     }
 
+    /** Sets {@code x[i] = v}. */
+    static void setFlat(Object x, int i, double v) {
+        if (x instanceof float[] f) f[i] = (float) v;
+        else ((double[]) x)[i] = v;
+    }
+
     /** {@code n} copies of {@code v} from {@code off}. */
     static void fill(Object x, int off, int n, double v) {
         if (x instanceof float[] f) java.util.Arrays.fill(f, off, off + n, (float) v);

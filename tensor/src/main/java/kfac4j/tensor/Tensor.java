@@ -657,6 +657,19 @@ public final class Tensor {
     /** Softmax along one axis, stable for large logits. */
     public Tensor softmax(int axis) { return Reductions.softmax(this, axis); }
 
+    /**
+     * Attention's scaled, masked softmax over the last axis: softmax(scale·x) with the entries where {@code mask}
+     * (broadcast to this shape) is non-zero given probability 0. The values of
+     * {@code mul(scale).maskedFill(mask, −∞).softmax(−1)}, without their temporaries.
+     */
+    public Tensor maskedSoftmax(double scale, Tensor mask) { return Reductions.maskedSoftmax(this, scale, mask); }
+
+    /**
+     * The backward of a softmax over the last axis, times {@code scale} (that of a scaled softmax):
+     * {@code scale·p ⊙ (g − Σ_last g ⊙ p)} for the probabilities p and the output gradient g, row by row.
+     */
+    public static Tensor softmaxBackward(Tensor p, Tensor g, double scale) { return Reductions.softmaxBackward(p, g, scale); }
+
     /** Log-softmax along one axis: {@code x - logsumexp(x)}. */
     public Tensor logSoftmax(int axis) { return Reductions.logSoftmax(this, axis); }
 
@@ -693,6 +706,17 @@ public final class Tensor {
      */
     public Tensor matmul(Tensor other) {
         return MatMul.matmul(this, other);
+    }
+
+    /**
+     * Writes {@code a · b} (matmul's broadcasting, operands of rank ≥ 2 and of this dtype) into this tensor's elements:
+     * this has the product's shape and unit stride along its last axis, a slice of a larger tensor say, so that a
+     * product lands where it belongs without a copy. Returns this.
+     */
+    public Tensor matmulInPlace(Tensor a, Tensor b) {
+        MatMul.matmulInto(a, b, this);
+        storage.bumpVersion();
+        return this;
     }
 
     // ---------------------------------------------------------------- indexing and joining (Indexing.java)

@@ -157,4 +157,33 @@ class MatMulTest {
         assertThatThrownBy(() -> Tensor.scalar(DType.F32, 1).matmul(a))
                 .hasMessage("matmul: operands must have rank ≥ 1, got shapes [] and [2, 3]");
     }
+
+    @Test
+    void matmulInPlaceWritesTheProductIntoAView() {
+        // Batched products into the head slices of a wider tensor, as attention does: the bits of matmul, the rest untouched.
+        Random rnd = new Random(80);
+        for (DType dt : DType.values()) {
+            Tensor a = Tensor.fromArray(Layouts.values(rnd, 2 * 3 * 4 * 5, dt), 2, 3, 4, 5).to(dt);
+            Tensor b = Tensor.fromArray(Layouts.values(rnd, 2 * 3 * 5 * 6, dt), 2, 3, 5, 6).to(dt);
+            Tensor wide = Tensor.full(dt, 7, 2, 4, 3 * 6 + 2);
+            Tensor slice = wide.narrow(2, 2, 18).reshape(2, 4, 3, 6).permute(0, 2, 1, 3);
+            assertThat(slice.matmulInPlace(a, b)).isSameAs(slice);
+            assertThat(slice.toDoubleArray()).containsExactly(a.matmul(b).toDoubleArray());
+            assertThat(wide.narrow(2, 0, 2).toDoubleArray()).containsOnly(7.0);
+            // A shared right operand (one GEMM over all rows) into a row-strided view.
+            Tensor w = Tensor.fromArray(Layouts.values(rnd, 5 * 6, dt), 5, 6).to(dt);
+            Tensor rows = Tensor.zeros(dt, 2, 3, 4, 9).narrow(3, 1, 6).permute(0, 1, 2, 3);
+            rows.matmulInPlace(a, w);
+            assertThat(rows.toDoubleArray()).containsExactly(a.matmul(w).toDoubleArray());
+        }
+        Tensor a = Tensor.zeros(DType.F32, 2, 3), b = Tensor.zeros(DType.F32, 3, 4);
+        assertThatThrownBy(() -> Tensor.zeros(DType.F32, 2, 5).matmulInPlace(a, b))
+                .hasMessage("matmulInPlace: shapes [2, 3] and [3, 4] do not multiply to the target's shape [2, 5]");
+        assertThatThrownBy(() -> Tensor.zeros(DType.F32, 4, 2).mT().matmulInPlace(a, b))
+                .hasMessageStartingWith("matmulInPlace: the target of shape [2, 4] needs unit stride along its last axis");
+        assertThatThrownBy(() -> Tensor.zeros(DType.F64, 2, 4).matmulInPlace(a, b))
+                .hasMessageStartingWith("matmulInPlace: needs matrices of the target's dtype");
+        Tensor c = Tensor.zeros(DType.F32, 3, 3);
+        assertThatThrownBy(() -> c.matmulInPlace(c, c)).hasMessage("matmulInPlace: the target shares storage with an operand");
+    }
 }

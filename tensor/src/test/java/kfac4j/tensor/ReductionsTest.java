@@ -286,4 +286,47 @@ class ReductionsTest {
             for (double v : s.toDoubleArray()) assertThat(v).isCloseTo(1, org.assertj.core.data.Offset.offset(1e-5));
         }
     }
+
+    @Test
+    void maskedSoftmaxGivesTheBitsOfScaleMaskThenSoftmax() {
+        Random rnd = new Random(70);
+        int t = 7;
+        double[] causal = new double[t * t];
+        for (int i = 0; i < t; i++) for (int j = i + 1; j < t; j++) causal[i * t + j] = 1;
+        for (DType dt : DType.values()) {
+            Tensor mask = Tensor.fromArray(causal, t, t).to(dt);
+            for (Layouts.Layout layout : Layouts.Layout.values()) {
+                int[] shape = {2, 3, t, t};
+                Tensor x = Layouts.build(Layouts.values(rnd, Reference.numel(shape), dt), shape, dt, layout);
+                double[] want = x.mul(0.35).maskedFill(mask, Double.NEGATIVE_INFINITY).softmax(-1).toDoubleArray();
+                assertThat(x.maskedSoftmax(0.35, mask).toDoubleArray()).as("%s %s", dt, layout).containsExactly(want);
+            }
+            // A mask over whole rows of one batch entry broadcast differently, and a fully masked row (NaN, as -inf - -inf).
+            Tensor x = Tensor.fromArray(Layouts.values(rnd, 2 * 3 * 4, dt), 2, 3, 4).to(dt);
+            Tensor m = Tensor.of(new double[][]{{0, 1, 0, 0}, {1, 1, 1, 1}, {0, 0, 0, 0}}).to(dt);
+            double[] want = x.mul(2).maskedFill(m, Double.NEGATIVE_INFINITY).softmax(-1).toDoubleArray();
+            assertThat(x.maskedSoftmax(2, m).toDoubleArray()).containsExactly(want);
+        }
+        assertThatThrownBy(() -> Tensor.zeros(DType.F32, 2, 3).maskedSoftmax(1, Tensor.zeros(DType.F32, 2)))
+                .hasMessage("maskedSoftmax: mask of shape [2] does not broadcast to the scores' shape [2, 3]");
+    }
+
+    @Test
+    void softmaxBackwardMatchesItsFormula() {
+        Random rnd = new Random(71);
+        for (DType dt : DType.values()) {
+            Tensor p = Tensor.fromArray(Layouts.values(rnd, 5 * 6, dt), 5, 6).to(dt).softmax(-1);
+            Tensor g = Tensor.fromArray(Layouts.values(rnd, 5 * 6, dt), 5, 6).to(dt);
+            double[] pv = p.toDoubleArray(), gv = g.toDoubleArray(), want = new double[30];
+            for (int r = 0; r < 5; r++) {
+                double dot = 0;
+                for (int j = 0; j < 6; j++) dot += gv[r * 6 + j] * pv[r * 6 + j];
+                for (int j = 0; j < 6; j++) want[r * 6 + j] = 0.5 * pv[r * 6 + j] * (gv[r * 6 + j] - dot);
+            }
+            assertTensor(Tensor.softmaxBackward(p, g, 0.5), dt, new int[]{5, 6}, want, dt == DType.F64 ? 1e-15 : 1e-6);
+        }
+        assertThatThrownBy(() -> Tensor.softmaxBackward(Tensor.zeros(DType.F32, 2, 3), Tensor.zeros(DType.F32, 3, 2), 1))
+                .hasMessage("softmaxBackward: probabilities of shape [2, 3] and gradient of shape [3, 2] must have one shape"
+                        + " of rank ≥ 1");
+    }
 }
