@@ -286,9 +286,13 @@ final class Convolution {
     private static void run(float[] img, int px, int step, float[] col, int at, int len, boolean fold) {
         if (fold) {
             if (step == 1) for (int q = 0; q < len; q++) img[px + q] += col[at + q];
+            else if (step == 2) for (int q = 0; q < len; q++) img[px + 2 * q] += col[at + q];
             else for (int q = 0; q < len; q++) img[px + q * step] += col[at + q];
         } else if (step == 1) {
             System.arraycopy(img, px, col, at, len);
+        } else if (step == 2) {
+            // The common strided case with a constant stride, which the compiler unrolls better.
+            for (int q = 0; q < len; q++) col[at + q] = img[px + 2 * q];
         } else {
             for (int q = 0; q < len; q++) col[at + q] = img[px + q * step];
         }
