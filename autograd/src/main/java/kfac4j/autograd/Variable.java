@@ -347,7 +347,7 @@ public final class Variable {
         return Node.record("gelu", value.gelu(), in(x), (g, o, n) -> {
             // Not recording: the derivative in one fused pass; recording (double backward): composed of
             // differentiable operations, so that the gradient itself can be differentiated.
-            if (!Grad.isEnabled()) return in(g.mul(c(x.value.geluDerivative())));
+            if (!Grad.isEnabled()) return in(c(x.value.geluBackward(g.value)));
             Variable cdf = x.mul(1 / Math.sqrt(2)).erf().add(1).mul(0.5);
             Variable pdf = x.square().mul(-0.5).exp().mul(1 / Math.sqrt(2 * Math.PI));
             return in(g.mul(cdf.add(x.mul(pdf))));

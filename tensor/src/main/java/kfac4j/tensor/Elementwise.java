@@ -47,6 +47,18 @@ final class Elementwise {
         return out;
     }
 
+    /** grad ⊙ GELU'(x): the derivative into a fresh tensor, multiplied by grad in place (the bits of the product). */
+    static Tensor geluBackward(Tensor x, Tensor grad) {
+        if (!Arrays.equals(x.shapeRef(), grad.shapeRef())) {
+            throw new IllegalArgumentException("geluBackward: input of shape " + Shapes.str(x.shapeRef())
+                    + " and gradient of shape " + Shapes.str(grad.shapeRef()) + " differ");
+        }
+        if (x.dtype() != grad.dtype()) return grad.mul(x.geluDerivative());
+        Tensor out = unary(UnaryOp.GELU_ERF_GRAD, x), g = grad.contiguous();
+        Rows.binary(BinaryOp.MUL, g.data(), g.offset(), 1, out.data(), 0, 1, out.data(), 0, out.numel());
+        return out;
+    }
+
     static Tensor binaryScalar(String name, BinaryOp op, Tensor a, double s) {
         // A scalar operand takes the tensor's dtype (a Python number does not promote a float32 tensor either).
         return binary(name, op, a, Tensor.scalar(a.dtype(), s));

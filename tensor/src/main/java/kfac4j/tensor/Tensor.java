@@ -576,6 +576,8 @@ public final class Tensor {
     public Tensor gelu() { return Elementwise.unary(UnaryOp.GELU_ERF, this); }
     /** The derivative of {@link #gelu()}, {@code Φ(x) + x φ(x)}, computed in one pass (its backward). */
     public Tensor geluDerivative() { return Elementwise.unary(UnaryOp.GELU_ERF_GRAD, this); }
+    /** {@code grad ⊙ GELU'(this)}, GELU's backward, with one temporary fewer than {@code grad.mul(geluDerivative())}. */
+    public Tensor geluBackward(Tensor grad) { return Elementwise.geluBackward(this, grad); }
     /** GELU, tanh approximation (PyTorch's {@code approximate='tanh'}). */
     public Tensor geluTanh() { return Elementwise.unary(UnaryOp.GELU_TANH, this); }
     public Tensor erf() { return Elementwise.unary(UnaryOp.ERF, this); }

@@ -150,6 +150,13 @@ class ElementwiseTest {
         for (int i = 0; i < t.length; i++) grad[i] = (1 + erf[i]) / 2 + x[i] * Math.exp(-t[i] * t[i]) / Math.sqrt(2 * Math.PI);
         assertTensor(Tensor.of(x).geluDerivative(), new int[]{6}, grad);
         assertTensor(Tensor.of(x).to(DType.F32).geluDerivative(), DType.F32, new int[]{6}, grad, 1e-6);
+        // The backward: the bits of grad ⊙ GELU'(x), for a strided gradient too.
+        for (DType dt : DType.values()) {
+            Tensor xs = Tensor.of(x).to(dt), g = Tensor.of(3, -1, 0.5, 2, -4, 1.5).to(dt).reshape(2, 3).mT().reshape(6);
+            assertThat(xs.geluBackward(g).toDoubleArray()).containsExactly(g.mul(xs.geluDerivative()).toDoubleArray());
+        }
+        assertThatThrownBy(() -> Tensor.of(1, 2).geluBackward(Tensor.of(1, 2, 3)))
+                .hasMessage("geluBackward: input of shape [2] and gradient of shape [3] differ");
     }
 
     @Test
