@@ -10,39 +10,43 @@ import jdk.incubator.vector.VectorSpecies;
  * General matrix product {@code C = A·B} or {@code C += A·B} in F32 on the Vector API (DESIGN.md §2, "GEMM").
  *
  * <p><b>What is computed.</b> Every element of C is one chain of fused multiply-adds over p = 0, 1, …, k−1 in
- * order, starting from 0 (or from the old C when accumulating): {@code c = fma(a[i][p], b[p][j], c)}. Blocking, packing, tile
- * edges and threads only change which element is worked on when and by whom, never that chain. So the result is
- * bit-identical to {@link ScalarKernels#gemm} (which runs the same chain one element at a time), whatever the vector
- * width, the block sizes or the number of threads.
+ * order, starting from 0 (or from the old C when accumulating): {@code c = fma(a[i][p], b[p][j], c)}. Blocking,
+ * packing, tile edges and threads only change which element is worked on when and by whom, never that chain. So the
+ * result is bit-identical to {@link ScalarKernels#gemm} (which runs the same chain one element at a time), whatever
+ * the vector width, the block sizes or the number of threads.
  *
- * <p><b>How.</b> The micro-kernel holds an MR × NR block of C in MR·NV vector registers (NR = NV vectors) and, for each
- * p, broadcasts one element of A per row and multiply-adds it into the NV vectors of row p of B. Large products use the
- * classic blocked scheme: B is packed in KC × NC blocks of NR-wide panels (one panel fits the L1 cache), A in MC × KC
- * blocks of MR-tall panels (fits L2), so the micro-kernel reads both with unit stride; transposed and strided operands
- * are only ever read in packing. The rows of C are split into a fixed number of parts that run on the
- * {@link ComputePool}. Small products skip packing: the micro-kernel reads A through its strides and B in place.
+ * <p><b>How.</b> The micro-kernel keeps an MR × NR block of C in MR·NV vector registers (NR = NV vectors) and, for
+ * each p, broadcasts one element of A per row and multiply-adds it into the NV vectors of row p of B. Large products
+ * use the blocked scheme of Goto and van de Geijn: B is packed into KC-deep blocks of NR-wide panels (one panel is
+ * 32 KiB and stays in the L1 cache while A streams past it), A into MC × KC blocks of MR-tall panels (kept in L2), so
+ * the micro-kernel reads both with unit stride; transposed and strided operands are only ever read while packing.
+ * The rows of C are split into a fixed number of parts that run on the {@link ComputePool}; B's panels are packed on
+ * demand by the first part that needs each one. Small products skip packing: the micro-kernel then reads A through
+ * its strides and B in place.
  */
 final class GemmF32 {
     private static final VectorSpecies<Float> S = VectorWidth.F32;
     private static final int L = S.length();
 
-    /** Rows of the micro-tile. */
-    static final int MR = 6;
     /**
-     * Vectors across the micro-tile: MR·NV accumulators, NV rows of B and one broadcast must fit in the register file
-     * (6·4 + 4 + 1 = 29 of 32 registers with AVX-512; 6·2 + 2 + 1 = 15 of 16 with AVX2).
+     * The packed micro-tile: MR rows by NR = 2 vectors, MR·2 accumulators plus two rows of B and one broadcast in
+     * registers (12·2 + 2 + 1 = 27 of 32 with AVX-512; 6·2 + 2 + 1 = 15 of 16 with AVX2). Two vectors wide keeps a
+     * KC-deep panel of B at 32 KiB for a deep KC, so C is loaded and stored once per 256 steps of k.
      */
-    static final int NV = VectorWidth.REGISTERS >= 32 ? 4 : 2;
-    /** Columns of the micro-tile. */
-    static final int NR = NV * L;
+    static final int MR = VectorWidth.REGISTERS >= 32 ? 12 : 6;
+    static final int NR = 2 * L;
     /** Depth of a packed block: one KC × NR panel of B is 32 KiB, so it stays in the L1 cache while A streams past. */
     static final int KC = Integer.getInteger("t.kc", Math.clamp(32 * 1024 / (NR * Float.BYTES), 64, 512));
     /** Rows of a packed block of A: MC × KC values kept in the L2 cache. */
     static final int MC = MR * Math.max(1, Integer.getInteger("t.mcb", 512 * 1024) / (KC * Float.BYTES) / MR);
-    /** Columns of a packed block of B. */
-    static final int NC = NR * Math.max(1, Integer.getInteger("t.nc", 4096) / NR);
-    /** Rows of B packed in one go: the threads meet once per KB rows. */
-    static final int KB = KC * Math.max(1, Integer.getInteger("t.kb", 2048) / KC);
+    /** The unpacked (direct) micro-tile: DMR rows by DNV vectors, A read through its strides, B in place. */
+    static final int DMR = 6;
+    static final int DNV = VectorWidth.REGISTERS >= 32 ? 4 : 2;
+    static final int DNR = DNV * L;
+    /** Columns of B packed in one chunk: a KC × NC block of B is 1 MiB, so it stays in the L2 cache. */
+    static final int NC = NR * Math.max(1, Integer.getInteger("t.ncb", 1024 * 1024) / (KC * Float.BYTES) / NR);
+    /** Rows of B packed in one chunk; the threads meet once per chunk. A chunk is at most KB × NC values. */
+    static final int KB = KC * Math.max(1, Integer.getInteger("t.kb", 1024) / KC);
     /** Parts per thread in the parallel loops. */
     static final int SPLIT = Integer.getInteger("t.split", 1);
     /** Products with fewer multiply-adds than this run on the calling thread (a fork costs more than it saves). */
@@ -90,7 +94,7 @@ final class GemmF32 {
 
     private static void direct(int m, int n, int k, float[] a, int aOff, int aRs, int aCs, float[] b, int bOff,
                                int bRs, int bCs, float[] c, int cOff, int cRs, boolean load) {
-        float[] scratch = take(EDGE, (bCs == 1 ? 0 : k * n) + MR * k + k * L + MR * NR);
+        float[] scratch = take(EDGE, (bCs == 1 ? 0 : k * n) + DMR * k + k * L + DMR * DNR);
         int bEnd = 0;
         if (bCs != 1) {
             // The micro-kernel loads rows of B as vectors, so a B without unit column stride is copied row-major once.
@@ -100,7 +104,7 @@ final class GemmF32 {
             bRs = n;
             bEnd = k * n;
         }
-        int aEdge = bEnd, bEdge = aEdge + MR * k, cEdge = bEdge + k * L;
+        int aEdge = bEnd, bEdge = aEdge + DMR * k, cEdge = bEdge + k * L;
         int nFull = n - n % L;
         int tail = n - nFull;
         if (tail > 0) {
@@ -111,24 +115,24 @@ final class GemmF32 {
                 Arrays.fill(scratch, d + tail, d + L, 0f);
             }
         }
-        for (int i0 = 0; i0 < m; i0 += MR) {
-            int rows = Math.min(MR, m - i0);
+        for (int i0 = 0; i0 < m; i0 += DMR) {
+            int rows = Math.min(DMR, m - i0);
             float[] as = a;
             int ai = aOff + i0 * aRs, ars = aRs, acs = aCs;
-            if (rows < MR) {
-                // The last band has fewer than MR rows: copy them into an MR-row panel padded with zero rows.
-                packPanelA(rows, k, a, ai, aRs, aCs, scratch, aEdge);
+            if (rows < DMR) {
+                // The last band has fewer than DMR rows: copy them into an DMR-row panel padded with zero rows.
+                packPanelA(DMR, rows, k, a, ai, aRs, aCs, scratch, aEdge);
                 as = scratch;
                 ai = aEdge;
                 ars = 1;
-                acs = MR;
+                acs = DMR;
             }
             int ci = cOff + i0 * cRs;
             int j = 0;
-            for (; j + NR <= n; j += NR) {
-                tile(NV, rows, NR, k, as, ai, ars, acs, b, bOff + j, bRs, c, ci + j, cRs, load, scratch, cEdge);
+            for (; j + DNR <= n; j += DNR) {
+                tile(DNV, rows, DNR, k, as, ai, ars, acs, b, bOff + j, bRs, c, ci + j, cRs, load, scratch, cEdge);
             }
-            for (int nv = NV / 2; nv >= 1; nv /= 2) {
+            for (int nv = DNV / 2; nv >= 1; nv /= 2) {
                 if (j + nv * L <= nFull) {
                     tile(nv, rows, nv * L, k, as, ai, ars, acs, b, bOff + j, bRs, c, ci + j, cRs, load, scratch, cEdge);
                     j += nv * L;
@@ -143,16 +147,16 @@ final class GemmF32 {
 
     /**
      * One micro-tile of {@code rows} × {@code cols} valid entries. A full tile is computed in place in C; an edge tile
-     * in a zero-padded MR × nv·L copy at {@code tmp[t..]}, of which only the valid entries are written back.
+     * in a zero-padded DMR × nv·L copy at {@code tmp[t..]}, of which only the valid entries are written back.
      */
     private static void tile(int nv, int rows, int cols, int k, float[] a, int ai, int aRs, int aCs, float[] b, int bi,
                              int ldb, float[] c, int ci, int cRs, boolean load, float[] tmp, int t) {
         int w = nv * L;
-        if (rows == MR && cols == w) {
+        if (rows == DMR && cols == w) {
             strided(nv, k, a, ai, aRs, aCs, b, bi, ldb, c, ci, cRs, load);
             return;
         }
-        if (load) copyTileIn(rows, cols, c, ci, cRs, tmp, t, w);
+        if (load) copyTileIn(DMR, rows, cols, c, ci, cRs, tmp, t, w);
         strided(nv, k, a, ai, aRs, aCs, b, bi, ldb, tmp, t, w, load);
         copyTileOut(rows, cols, tmp, t, w, c, ci, cRs);
     }
@@ -200,8 +204,9 @@ final class GemmF32 {
 
     /**
      * Rows [r0, r1) of C times panels [q0, q1) of a chunk of B, one KC block at a time, A packed MC rows at a time.
-     * The panels are visited from {@code first} (in [q0, q1)) on, cyclically, so that parts starting together pack
-     * different ones.
+     * For each MR-tall panel of A (kept in L1), the micro-kernel sweeps the panels of B (from L2), so consecutive
+     * tiles of C are neighbours in memory. The panels are visited from {@code first} (in [q0, q1)) on, cyclically,
+     * so that parts starting together pack different ones.
      */
     private static void macro(int r0, int r1, int q0, int q1, int first, PackedB pb, float[] a, int aOff, int aRs,
                               int aCs, float[] c, int cOff, int cRs, boolean loadFirst) {
@@ -213,18 +218,20 @@ final class GemmF32 {
             for (int ic = r0; ic < r1; ic += MC) {
                 int mc = Math.min(MC, r1 - ic);
                 for (int ir = 0; ir < mc; ir += MR) {
-                    packPanelA(Math.min(MR, mc - ir), kc, a, aOff + (ic + ir) * aRs + pc * aCs, aRs, aCs, ap, ir * kc);
+                    packPanelA(MR, Math.min(MR, mc - ir), kc, a, aOff + (ic + ir) * aRs + pc * aCs, aRs, aCs, ap,
+                            ir * kc);
                 }
-                for (int t = 0; t < count; t++) {
-                    int q = q0 + Math.floorMod(first - q0 + t, count);
-                    int cols = Math.min(NR, pb.nc - q * NR), bi = pb.panel(pc, q);
-                    for (int ir = 0; ir < mc; ir += MR) {
-                        int rows = Math.min(MR, mc - ir), ci = cOff + (ic + ir) * cRs + q * NR;
+                for (int ir = 0; ir < mc; ir += MR) {
+                    int rows = Math.min(MR, mc - ir), ai = ir * kc;
+                    for (int t = 0; t < count; t++) {
+                        int q = q0 + Math.floorMod(first - q0 + t, count);
+                        int cols = Math.min(NR, pb.nc - q * NR), bi = pb.panel(pc, q);
+                        int ci = cOff + (ic + ir) * cRs + q * NR;
                         if (rows == MR && cols == NR) {
-                            packed(kc, ap, ir * kc, bp, bi, c, ci, cRs, load);
+                            packed(kc, ap, ai, bp, bi, c, ci, cRs, load);
                         } else {
-                            if (load) copyTileIn(rows, cols, c, ci, cRs, ap, edge, NR);
-                            packed(kc, ap, ir * kc, bp, bi, ap, edge, NR, load);
+                            if (load) copyTileIn(MR, rows, cols, c, ci, cRs, ap, edge, NR);
+                            packed(kc, ap, ai, bp, bi, ap, edge, NR, load);
                             copyTileOut(rows, cols, ap, edge, NR, c, ci, cRs);
                         }
                     }
@@ -284,41 +291,43 @@ final class GemmF32 {
 
     private static void packed(int kc, float[] ap, int ai, float[] bp, int bi, float[] c, int ci, int ldc,
                                boolean load) {
-        if (NV == 4) packed4(kc, ap, ai, bp, bi, c, ci, ldc, load);
-        else packed2(kc, ap, ai, bp, bi, c, ci, ldc, load);
+        if (MR == 12) packed12x2(kc, ap, ai, bp, bi, c, ci, ldc, load);
+        else packed6x2(kc, ap, ai, bp, bi, c, ci, ldc, load);
     }
 
     // ------------------------------------------------------------------ packing
 
-    /** {@code rows} ≤ MR rows of A (k columns) into an MR-tall panel, column after column, padded with zero rows. */
-    private static void packPanelA(int rows, int k, float[] a, int src, int aRs, int aCs, float[] ap, int dst) {
-        if (rows == MR && aCs == 1) {
-            // Row-major A: six row streams.
-            int s1 = src + aRs, s2 = s1 + aRs, s3 = s2 + aRs, s4 = s3 + aRs, s5 = s4 + aRs;
-            for (int p = 0; p < k; p++, dst += MR) {
-                ap[dst] = a[src + p];
-                ap[dst + 1] = a[s1 + p];
-                ap[dst + 2] = a[s2 + p];
-                ap[dst + 3] = a[s3 + p];
-                ap[dst + 4] = a[s4 + p];
-                ap[dst + 5] = a[s5 + p];
+    /**
+     * {@code rows} ≤ {@code height} rows of A (k columns) into a panel {@code height} tall, column after column,
+     * padded with zero rows.
+     */
+    private static void packPanelA(int height, int rows, int k, float[] a, int src, int aRs, int aCs, float[] ap,
+                                   int dst) {
+        int r = 0;
+        if (aCs == 1) {
+            // Row-major A: six row streams at a time.
+            for (; r + 6 <= rows; r += 6) {
+                int s0 = src + r * aRs, s1 = s0 + aRs, s2 = s1 + aRs, s3 = s2 + aRs, s4 = s3 + aRs, s5 = s4 + aRs;
+                for (int p = 0, d = dst + r; p < k; p++, d += height) {
+                    ap[d] = a[s0 + p];
+                    ap[d + 1] = a[s1 + p];
+                    ap[d + 2] = a[s2 + p];
+                    ap[d + 3] = a[s3 + p];
+                    ap[d + 4] = a[s4 + p];
+                    ap[d + 5] = a[s5 + p];
+                }
             }
-        } else if (rows == MR && aRs == 1) {
-            // Column-major A (a transposed view): each column's six values are adjacent.
-            for (int p = 0, s = src; p < k; p++, dst += MR, s += aCs) {
-                ap[dst] = a[s];
-                ap[dst + 1] = a[s + 1];
-                ap[dst + 2] = a[s + 2];
-                ap[dst + 3] = a[s + 3];
-                ap[dst + 4] = a[s + 4];
-                ap[dst + 5] = a[s + 5];
+        } else if (aRs == 1) {
+            // Column-major A (a transposed view): each column's values are adjacent.
+            for (int p = 0, d = dst, s = src; p < k; p++, d += height, s += aCs) {
+                for (int i = 0; i < rows; i++) ap[d + i] = a[s + i];
             }
-        } else {
-            for (int p = 0; p < k; p++, dst += MR) {
-                int s = src + p * aCs;
-                for (int r = 0; r < rows; r++) ap[dst + r] = a[s + r * aRs];
-                for (int r = rows; r < MR; r++) ap[dst + r] = 0f;
-            }
+            r = rows;
+        }
+        for (int p = 0, d = dst; p < k; p++, d += height) {
+            int s = src + p * aCs;
+            for (int i = r; i < rows; i++) ap[d + i] = a[s + i * aRs];
+            for (int i = rows; i < height; i++) ap[d + i] = 0f;
         }
     }
 
@@ -361,8 +370,9 @@ final class GemmF32 {
         }
     }
 
-    private static void copyTileIn(int rows, int cols, float[] c, int ci, int cRs, float[] t, int ti, int w) {
-        Arrays.fill(t, ti, ti + MR * w, 0f);
+    private static void copyTileIn(int height, int rows, int cols, float[] c, int ci, int cRs, float[] t, int ti,
+                                   int w) {
+        Arrays.fill(t, ti, ti + height * w, 0f);
         for (int r = 0; r < rows; r++) System.arraycopy(c, ci + r * cRs, t, ti + r * w, cols);
     }
 
@@ -390,82 +400,122 @@ final class GemmF32 {
     }
 
     // ------------------------------------------------------------------ micro-kernels
-    // c_rj = fma(a_rp, b_pj, c_rj) for p = 0..kc-1: one broadcast of A per row, NV vector loads of B per p.
+    // c_rj = fma(a_rp, b_pj, c_rj) for p = 0..kc-1: one broadcast of A per row, one vector load per vector of B.
 
-    /** 6×4V tile from packed panels: A as k columns of 6 (stride MR), B as k rows of 4·L. */
-    private static void packed4(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc,
-                                    boolean load) {
-        FloatVector c00, c01, c02, c03;
-        FloatVector c10, c11, c12, c13;
-        FloatVector c20, c21, c22, c23;
-        FloatVector c30, c31, c32, c33;
-        FloatVector c40, c41, c42, c43;
-        FloatVector c50, c51, c52, c53;
+    /** 12×2V tile from packed panels: A as k columns of 12, B as k rows of 2·L. */
+    private static void packed12x2(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc,
+                                       boolean load) {
+        FloatVector c00, c01;
+        FloatVector c10, c11;
+        FloatVector c20, c21;
+        FloatVector c30, c31;
+        FloatVector c40, c41;
+        FloatVector c50, c51;
+        FloatVector c60, c61;
+        FloatVector c70, c71;
+        FloatVector c80, c81;
+        FloatVector c90, c91;
+        FloatVector c100, c101;
+        FloatVector c110, c111;
         if (load) {
             int r = ci;
             c00 = FloatVector.fromArray(S, c, r); c01 = FloatVector.fromArray(S, c, r + L);
-            c02 = FloatVector.fromArray(S, c, r + 2 * L); c03 = FloatVector.fromArray(S, c, r + 3 * L);
             r += ldc;
             c10 = FloatVector.fromArray(S, c, r); c11 = FloatVector.fromArray(S, c, r + L);
-            c12 = FloatVector.fromArray(S, c, r + 2 * L); c13 = FloatVector.fromArray(S, c, r + 3 * L);
             r += ldc;
             c20 = FloatVector.fromArray(S, c, r); c21 = FloatVector.fromArray(S, c, r + L);
-            c22 = FloatVector.fromArray(S, c, r + 2 * L); c23 = FloatVector.fromArray(S, c, r + 3 * L);
             r += ldc;
             c30 = FloatVector.fromArray(S, c, r); c31 = FloatVector.fromArray(S, c, r + L);
-            c32 = FloatVector.fromArray(S, c, r + 2 * L); c33 = FloatVector.fromArray(S, c, r + 3 * L);
             r += ldc;
             c40 = FloatVector.fromArray(S, c, r); c41 = FloatVector.fromArray(S, c, r + L);
-            c42 = FloatVector.fromArray(S, c, r + 2 * L); c43 = FloatVector.fromArray(S, c, r + 3 * L);
             r += ldc;
             c50 = FloatVector.fromArray(S, c, r); c51 = FloatVector.fromArray(S, c, r + L);
-            c52 = FloatVector.fromArray(S, c, r + 2 * L); c53 = FloatVector.fromArray(S, c, r + 3 * L);
+            r += ldc;
+            c60 = FloatVector.fromArray(S, c, r); c61 = FloatVector.fromArray(S, c, r + L);
+            r += ldc;
+            c70 = FloatVector.fromArray(S, c, r); c71 = FloatVector.fromArray(S, c, r + L);
+            r += ldc;
+            c80 = FloatVector.fromArray(S, c, r); c81 = FloatVector.fromArray(S, c, r + L);
+            r += ldc;
+            c90 = FloatVector.fromArray(S, c, r); c91 = FloatVector.fromArray(S, c, r + L);
+            r += ldc;
+            c100 = FloatVector.fromArray(S, c, r); c101 = FloatVector.fromArray(S, c, r + L);
+            r += ldc;
+            c110 = FloatVector.fromArray(S, c, r); c111 = FloatVector.fromArray(S, c, r + L);
         } else {
             FloatVector z = FloatVector.zero(S);
-            c00 = c01 = c02 = c03 = z;
-            c10 = c11 = c12 = c13 = z;
-            c20 = c21 = c22 = c23 = z;
-            c30 = c31 = c32 = c33 = z;
-            c40 = c41 = c42 = c43 = z;
-            c50 = c51 = c52 = c53 = z;
+            c00 = c01 = z;
+            c10 = c11 = z;
+            c20 = c21 = z;
+            c30 = c31 = z;
+            c40 = c41 = z;
+            c50 = c51 = z;
+            c60 = c61 = z;
+            c70 = c71 = z;
+            c80 = c81 = z;
+            c90 = c91 = z;
+            c100 = c101 = z;
+            c110 = c111 = z;
         }
         for (int p = 0; p < kc; p++) {
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
             FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
-            FloatVector b2 = FloatVector.fromArray(S, b, bi + 2 * L);
-            FloatVector b3 = FloatVector.fromArray(S, b, bi + 3 * L);
             FloatVector x = FloatVector.broadcast(S, a[ai]);
-            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
             x = FloatVector.broadcast(S, a[ai + 1]);
-            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
             x = FloatVector.broadcast(S, a[ai + 2]);
-            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
             x = FloatVector.broadcast(S, a[ai + 3]);
-            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
             x = FloatVector.broadcast(S, a[ai + 4]);
-            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42); c43 = x.fma(b3, c43);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
             x = FloatVector.broadcast(S, a[ai + 5]);
-            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52); c53 = x.fma(b3, c53);
-            ai += MR;
-            bi += 4 * L;
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, a[ai + 6]);
+            c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, a[ai + 7]);
+            c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+            x = FloatVector.broadcast(S, a[ai + 8]);
+            c80 = x.fma(b0, c80); c81 = x.fma(b1, c81);
+            x = FloatVector.broadcast(S, a[ai + 9]);
+            c90 = x.fma(b0, c90); c91 = x.fma(b1, c91);
+            x = FloatVector.broadcast(S, a[ai + 10]);
+            c100 = x.fma(b0, c100); c101 = x.fma(b1, c101);
+            x = FloatVector.broadcast(S, a[ai + 11]);
+            c110 = x.fma(b0, c110); c111 = x.fma(b1, c111);
+            ai += 12;
+            bi += 2 * L;
         }
         int r = ci;
-        c00.intoArray(c, r); c01.intoArray(c, r + L); c02.intoArray(c, r + 2 * L); c03.intoArray(c, r + 3 * L);
+        c00.intoArray(c, r); c01.intoArray(c, r + L);
         r += ldc;
-        c10.intoArray(c, r); c11.intoArray(c, r + L); c12.intoArray(c, r + 2 * L); c13.intoArray(c, r + 3 * L);
+        c10.intoArray(c, r); c11.intoArray(c, r + L);
         r += ldc;
-        c20.intoArray(c, r); c21.intoArray(c, r + L); c22.intoArray(c, r + 2 * L); c23.intoArray(c, r + 3 * L);
+        c20.intoArray(c, r); c21.intoArray(c, r + L);
         r += ldc;
-        c30.intoArray(c, r); c31.intoArray(c, r + L); c32.intoArray(c, r + 2 * L); c33.intoArray(c, r + 3 * L);
+        c30.intoArray(c, r); c31.intoArray(c, r + L);
         r += ldc;
-        c40.intoArray(c, r); c41.intoArray(c, r + L); c42.intoArray(c, r + 2 * L); c43.intoArray(c, r + 3 * L);
+        c40.intoArray(c, r); c41.intoArray(c, r + L);
         r += ldc;
-        c50.intoArray(c, r); c51.intoArray(c, r + L); c52.intoArray(c, r + 2 * L); c53.intoArray(c, r + 3 * L);
+        c50.intoArray(c, r); c51.intoArray(c, r + L);
+        r += ldc;
+        c60.intoArray(c, r); c61.intoArray(c, r + L);
+        r += ldc;
+        c70.intoArray(c, r); c71.intoArray(c, r + L);
+        r += ldc;
+        c80.intoArray(c, r); c81.intoArray(c, r + L);
+        r += ldc;
+        c90.intoArray(c, r); c91.intoArray(c, r + L);
+        r += ldc;
+        c100.intoArray(c, r); c101.intoArray(c, r + L);
+        r += ldc;
+        c110.intoArray(c, r); c111.intoArray(c, r + L);
     }
 
-    /** 6×2V tile from packed panels: A as k columns of 6 (stride MR), B as k rows of 2·L. */
-    private static void packed2(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc,
-                                    boolean load) {
+    /** 6×2V tile from packed panels: A as k columns of 6, B as k rows of 2·L. */
+    private static void packed6x2(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc,
+                                      boolean load) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
         if (load) {
             int r = ci;
@@ -504,7 +554,7 @@ final class GemmF32 {
             c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
             x = FloatVector.broadcast(S, a[ai + 5]);
             c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
-            ai += MR;
+            ai += 6;
             bi += 2 * L;
         }
         int r = ci;
