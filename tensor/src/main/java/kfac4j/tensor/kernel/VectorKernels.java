@@ -14,8 +14,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Agreement with {@link ScalarKernels}: bit-identical wherever the vector code performs the same IEEE operations in
  * the same order (negation, abs, sqrt, square, reciprocal, relu, sign, the arithmetic and comparison binary ops, axpy,
- * max, and GEMM, which runs the same fma chain per element). Sums and dot products add in a different order, and F32
- * exp and sigmoid are polynomial approximations (within 1 and 2 ulps); the tests state the bounds.
+ * max, and GEMM, which runs the same fma chain per element; F64 erf, GELU and GELU', see {@link VectorErf}). Sums and
+ * dot products add in a different order, F32 exp and sigmoid are polynomial approximations (within 1 and 2 ulps), and
+ * F32 erf, GELU and GELU' are computed in float; the tests state the bounds.
  *
  * <p>The other transcendentals stay scalar. The Vector API's lanewise EXP, LOG, TANH are 7–25× faster once C2
  * compiles them to vector math-library calls, but those differ from the per-lane {@link Math} calls the same code makes
