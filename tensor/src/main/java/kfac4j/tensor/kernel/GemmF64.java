@@ -333,11 +333,17 @@ final class GemmF64 {
 
     /** {@code cols} ≤ NR columns of B (k rows) into an NR-wide panel, row after row, padded with zero columns. */
     private static void packPanelB(int cols, int k, double[] b, int src, int bRs, int bCs, double[] bp, int dst) {
-        if (bCs == 1) {
+        if (bCs == 1 && cols == NR) {
+            // Row-major B, a whole panel: two vectors per row (a call to arraycopy per 128 bytes costs more).
+            for (int p = 0, s = src, d = dst; p < k; p++, s += bRs, d += NR) {
+                DoubleVector.fromArray(S, b, s).intoArray(bp, d);
+                DoubleVector.fromArray(S, b, s + L).intoArray(bp, d + L);
+            }
+        } else if (bCs == 1) {
             for (int p = 0; p < k; p++) {
                 int d = dst + p * NR;
                 System.arraycopy(b, src + p * bRs, bp, d, cols);
-                if (cols < NR) Arrays.fill(bp, d + cols, d + NR, 0.0);
+                Arrays.fill(bp, d + cols, d + NR, 0.0);
             }
         } else if (bRs == 1) {
             // Column-major B (a transposed view): read each column with unit stride.
