@@ -126,7 +126,7 @@ final class GemmF64 {
             double[] as = a;
             int ai = aOff + i0 * aRs, ars = aRs, acs = aCs;
             if (rows < DMR) {
-                // The last band has fewer than DMR rows: copy them into an DMR-row panel padded with zero rows.
+                // The last band has fewer than DMR rows: copy them into a DMR-row panel padded with zero rows.
                 packPanelA(DMR, rows, k, a, ai, aRs, aCs, scratch, aEdge);
                 as = scratch;
                 ai = aEdge;
@@ -190,14 +190,14 @@ final class GemmF64 {
                 // Every row of A times this chunk of B, in one parallel step: rows are split into parts (with too few
                 // rows, the panels are), and B is packed on the way by whichever part needs a panel first.
                 if (rowPanels >= 2 * threads || panels < threads) {
-                    int parts = Math.min(threads * SPLIT, rowPanels);
+                    int parts = threads == 1 ? 1 : Math.min(threads * SPLIT, rowPanels);
                     ComputePool.run(parts, part -> {
                         int r0 = part * rowPanels / parts * MR, r1 = Math.min(m, (part + 1) * rowPanels / parts * MR);
                         macro(r0, r1, 0, panels, part * panels / parts, pb, a, aOff + p0 * aCs, aRs, aCs, c,
                                 cOff + j0, cRs, load);
                     });
                 } else {
-                    int parts = Math.min(threads * SPLIT, panels);
+                    int parts = threads == 1 ? 1 : Math.min(threads * SPLIT, panels);
                     ComputePool.run(parts, part -> {
                         int q0 = part * panels / parts, q1 = (part + 1) * panels / parts;
                         macro(0, m, q0, q1, q0, pb, a, aOff + p0 * aCs, aRs, aCs, c, cOff + j0, cRs, load);
