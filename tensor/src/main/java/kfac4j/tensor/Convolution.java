@@ -175,24 +175,27 @@ final class Convolution {
         Tensor bc = bias == null ? null : bias.to(dt).contiguous();
         Tensor out = Tensor.allocate("conv2d", dt, new int[]{n, cout, g.outH(s[2]), g.outW(s[3])});
         if (out.numel() == 0) return out;
-        Object cols = Rows.array(dt, k * l);
-        for (int b = 0; b < n; b++) {
-            copyPatches(xc.data(), xc.offset() + b * c * s[2] * s[3], 1, c, s[2], s[3], g, cols, 0, 0, l, false);
-            gemm(cout, l, k, wc.data(), wc.offset(), k, 1, cols, 0, l, 1, out.data(), b * cout * l, l, false);
-            if (bc == null) continue;
-            for (int o = 0; o < cout; o++) {
-                int at = (b * cout + o) * l;
-                if (dt == DType.F32) {
-                    float[] y = out.f32();
-                    float v = bc.f32()[bc.offset() + o];
-                    for (int q = 0; q < l; q++) y[at + q] += v;
-                } else {
-                    double[] y = out.f64();
-                    double v = bc.f64()[bc.offset() + o];
-                    for (int q = 0; q < l; q++) y[at + q] += v;
+        // Images are independent: shared out in blocks, each with its own patch buffer.
+        Blocks.run(n, imagesPerBlock(n), (b0, b1) -> {
+            Object cols = Rows.array(dt, k * l);
+            for (int b = b0; b < b1; b++) {
+                copyPatches(xc.data(), xc.offset() + b * c * s[2] * s[3], 1, c, s[2], s[3], g, cols, 0, 0, l, false);
+                gemm(cout, l, k, wc.data(), wc.offset(), k, 1, cols, 0, l, 1, out.data(), b * cout * l, l, false);
+                if (bc == null) continue;
+                for (int o = 0; o < cout; o++) {
+                    int at = (b * cout + o) * l;
+                    if (dt == DType.F32) {
+                        float[] y = out.f32();
+                        float v = bc.f32()[bc.offset() + o];
+                        for (int q = 0; q < l; q++) y[at + q] += v;
+                    } else {
+                        double[] y = out.f64();
+                        double v = bc.f64()[bc.offset() + o];
+                        for (int q = 0; q < l; q++) y[at + q] += v;
+                    }
                 }
             }
-        }
+        });
         return out;
     }
 
@@ -209,11 +212,19 @@ final class Convolution {
         Tensor xc = x.to(dt).contiguous(), gc = grad.to(dt).contiguous();
         Tensor out = Tensor.allocate("conv2dWeightGrad", dt, new int[]{cout, k});
         if (out.numel() == 0 || n == 0) return out;
-        Object cols = Rows.array(dt, k * l);
-        for (int b = 0; b < n; b++) {
-            copyPatches(xc.data(), xc.offset() + b * c * s[2] * s[3], 1, c, s[2], s[3], g, cols, 0, 0, l, false);
-            // G_n (C_out × L) times P_nᵀ (L × K, the buffer read transposed), added to the images before.
-            gemm(cout, k, l, gc.data(), gc.offset() + b * cout * l, l, 1, cols, 0, 1, l, out.data(), 0, k, b > 0);
+        // The patches of a few images at a time are built in parallel; the products then run in image order, so that
+        // each entry is one fma chain over images and positions in order.
+        int chunk = Math.min(n, 4), plane = c * s[2] * s[3];
+        Object cols = Rows.array(dt, chunk * k * l);
+        for (int b0 = 0; b0 < n; b0 += chunk) {
+            int m = Math.min(chunk, n - b0), first = b0;
+            Blocks.run(m, 1, (i0, i1) -> copyPatches(xc.data(), xc.offset() + (first + i0) * plane, i1 - i0, c, s[2],
+                    s[3], g, cols, i0 * k * l, (long) k * l, l, false));
+            for (int i = 0; i < m; i++) {
+                // G_n (C_out × L) times P_nᵀ (L × K, the buffer read transposed), added to the images before.
+                int b = b0 + i;
+                gemm(cout, k, l, gc.data(), gc.offset() + b * cout * l, l, 1, cols, i * k * l, 1, l, out.data(), 0, k, b > 0);
+            }
         }
         return out;
     }
@@ -245,13 +256,21 @@ final class Convolution {
         Tensor wc = weight.to(dt).contiguous(), gc = grad.to(dt).contiguous();
         Tensor out = Tensor.allocate("conv2dInputGrad", dt, new int[]{n, c, height, width});
         if (out.numel() == 0) return out;
-        Object cols = Rows.array(dt, k * l);
-        for (int b = 0; b < n; b++) {
-            // Wᵀ (K × C_out, the weight read transposed) times G_n (C_out × L), then back into image b.
-            gemm(k, l, cout, wc.data(), wc.offset(), 1, k, gc.data(), gc.offset() + b * cout * l, l, 1, cols, 0, l, false);
-            copyPatches(out.data(), b * c * height * width, 1, c, height, width, g, cols, 0, 0, l, true);
-        }
+        // Images are independent: shared out in blocks, each with its own column buffer.
+        Blocks.run(n, imagesPerBlock(n), (b0, b1) -> {
+            Object cols = Rows.array(dt, k * l);
+            for (int b = b0; b < b1; b++) {
+                // Wᵀ (K × C_out, the weight read transposed) times G_n (C_out × L), then back into image b.
+                gemm(k, l, cout, wc.data(), wc.offset(), 1, k, gc.data(), gc.offset() + b * cout * l, l, 1, cols, 0, l, false);
+                copyPatches(out.data(), b * c * height * width, 1, c, height, width, g, cols, 0, 0, l, true);
+            }
+        });
         return out;
+    }
+
+    /** Images per block of the image-parallel loops: about eight blocks (one patch buffer each), whatever the threads. */
+    private static int imagesPerBlock(int n) {
+        return Math.max(1, n / 8);
     }
 
     private static int checkWeight(String op, Tensor weight, int k, ConvGeometry g) {

@@ -20,7 +20,9 @@ final class Elementwise {
         int n = out.numel();
         if (n == 0) return out;
         if (x.isContiguous()) {
-            Rows.unary(op, x.data(), x.offset(), out.data(), 0, n);
+            Object xa = x.data(), oa = out.data();
+            int xo = x.offset();
+            Blocks.run(n, Blocks.GRAIN, (a, b) -> Rows.unary(op, xa, xo + a, oa, a, b - a));
             return out;
         }
         int[][] c = Shapes.coalesce(x.shapeRef(), x.stridesRef());
@@ -84,20 +86,46 @@ final class Elementwise {
         int[] s = c[0], xs = c[1], ys = c[2];
         int rank = s.length, inner = s[rank - 1], xi = xs[rank - 1], yi = ys[rank - 1];
         Object xa = x.data(), ya = y.data(), oa = out.data();
-        int[] idx = new int[rank];
-        int xo = x.offset(), yo = y.offset();
-        for (int o = 0; o < n; o += inner) {
-            Rows.binary(op, xa, xo, xi, ya, yo, yi, oa, o, inner);
-            for (int ax = rank - 2; ax >= 0; ax--) {
-                xo += xs[ax];
-                yo += ys[ax];
-                if (++idx[ax] < s[ax]) break;
-                xo -= xs[ax] * s[ax];
-                yo -= ys[ax] * s[ax];
-                idx[ax] = 0;
-            }
+        int x0 = x.offset(), y0 = y.offset();
+        if (rank == 1) {
+            // One run: shared out in blocks of elements.
+            Blocks.run(n, Blocks.GRAIN, (lo, hi) -> Rows.binary(op, xa, x0 + lo * xi, xi, ya, y0 + lo * yi, yi, oa, lo, hi - lo));
+            return out;
         }
+        // Runs [r0, r1) per block, each block starting its odometer at its first run.
+        Blocks.run(n / inner, Math.max(1, Blocks.GRAIN / inner), (r0, r1) -> {
+            int[] idx = unravelRun(r0, s);
+            int xo = x0 + dot(idx, xs), yo = y0 + dot(idx, ys);
+            for (int r = r0; r < r1; r++) {
+                Rows.binary(op, xa, xo, xi, ya, yo, yi, oa, r * inner, inner);
+                for (int ax = rank - 2; ax >= 0; ax--) {
+                    xo += xs[ax];
+                    yo += ys[ax];
+                    if (++idx[ax] < s[ax]) break;
+                    xo -= xs[ax] * s[ax];
+                    yo -= ys[ax] * s[ax];
+                    idx[ax] = 0;
+                }
+            }
+        });
         return out;
+    }
+
+    /** The index over the outer axes (all but the last) of inner run r, in row-major order. */
+    private static int[] unravelRun(int r, int[] s) {
+        int[] idx = new int[s.length];
+        for (int ax = s.length - 2; ax >= 0; ax--) {
+            idx[ax] = r % s[ax];
+            r /= s[ax];
+        }
+        return idx;
+    }
+
+    /** Σ idx[ax]·strides[ax] over the outer axes. */
+    private static int dot(int[] idx, int[] strides) {
+        int o = 0;
+        for (int ax = 0; ax < idx.length - 1; ax++) o += idx[ax] * strides[ax];
+        return o;
     }
 
     private static int[][] coalesce(int[] shape, Tensor x, Tensor y) {
@@ -209,38 +237,51 @@ final class Elementwise {
             last = c[0].length - 1;
         }
         int[] s = c[0], gs = c[1], xs = c[2];
-        int inner = s[last];
-        int[] idx = new int[last + 1];
-        int go = g.offset(), xo = v.offset();
-        for (int o = 0; o < n; o += inner) {
-            // Branch-free (a ReLU's inputs are positive about half the time, at random): x > 0 exactly when its bits,
-            // read as an integer, lie in [1, bits of +∞]; outside, the sign of (b − 1) or (∞ − b) is set, and that
-            // sign spread over the word masks g's bits to +0.
-            if (dtype == DType.F32) {
-                float[] ga = g.f32(), xa = v.f32(), oa = out.f32();
-                for (int j = 0; j < inner; j++) {
-                    int b = Float.floatToRawIntBits(xa[xo + j]);
-                    int drop = ((b - 1) | (0x7f800000 - b)) >> 31;
-                    oa[o + j] = Float.intBitsToFloat(Float.floatToRawIntBits(ga[go + j]) & ~drop);
-                }
-            } else {
-                double[] ga = g.f64(), xa = v.f64(), oa = out.f64();
-                for (int j = 0; j < inner; j++) {
-                    long b = Double.doubleToRawLongBits(xa[xo + j]);
-                    long drop = ((b - 1) | (0x7ff0000000000000L - b)) >> 63;
-                    oa[o + j] = Double.longBitsToDouble(Double.doubleToRawLongBits(ga[go + j]) & ~drop);
+        int inner = s[last], rank = last + 1, top = last;
+        Tensor gg = g, vv = v;
+        if (rank == 1) {
+            Blocks.run(n, Blocks.GRAIN, (a, b) -> keepPositive(gg, gg.offset() + a, vv, vv.offset() + a, out, a, b - a));
+            return out;
+        }
+        Blocks.run(n / inner, Math.max(1, Blocks.GRAIN / inner), (r0, r1) -> {
+            int[] idx = unravelRun(r0, s);
+            int go = gg.offset() + dot(idx, gs), xo = vv.offset() + dot(idx, xs);
+            for (int r = r0; r < r1; r++) {
+                keepPositive(gg, go, vv, xo, out, r * inner, inner);
+                for (int ax = top - 1; ax >= 0; ax--) {
+                    go += gs[ax];
+                    xo += xs[ax];
+                    if (++idx[ax] < s[ax]) break;
+                    go -= gs[ax] * s[ax];
+                    xo -= xs[ax] * s[ax];
+                    idx[ax] = 0;
                 }
             }
-            for (int ax = last - 1; ax >= 0; ax--) {
-                go += gs[ax];
-                xo += xs[ax];
-                if (++idx[ax] < s[ax]) break;
-                go -= gs[ax] * s[ax];
-                xo -= xs[ax] * s[ax];
-                idx[ax] = 0;
+        });
+        return out;
+    }
+
+    /**
+     * One run of wherePositive, {@code out[o + j] = x[xo + j] > 0 ? g[go + j] : +0}. Branch-free (a ReLU's inputs are
+     * positive about half the time, at random): x > 0 exactly when its bits, read as an integer, lie in [1, bits of
+     * +∞]; outside, the sign of (b − 1) or (∞ − b) is set, and that sign spread over the word masks g's bits to +0.
+     */
+    private static void keepPositive(Tensor g, int go, Tensor x, int xo, Tensor out, int o, int n) {
+        if (out.dtype() == DType.F32) {
+            float[] ga = g.f32(), xa = x.f32(), oa = out.f32();
+            for (int j = 0; j < n; j++) {
+                int b = Float.floatToRawIntBits(xa[xo + j]);
+                int drop = ((b - 1) | (0x7f800000 - b)) >> 31;
+                oa[o + j] = Float.intBitsToFloat(Float.floatToRawIntBits(ga[go + j]) & ~drop);
+            }
+        } else {
+            double[] ga = g.f64(), xa = x.f64(), oa = out.f64();
+            for (int j = 0; j < n; j++) {
+                long b = Double.doubleToRawLongBits(xa[xo + j]);
+                long drop = ((b - 1) | (0x7ff0000000000000L - b)) >> 63;
+                oa[o + j] = Double.longBitsToDouble(Double.doubleToRawLongBits(ga[go + j]) & ~drop);
             }
         }
-        return out;
     }
 
     /**

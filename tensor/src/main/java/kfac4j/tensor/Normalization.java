@@ -1,6 +1,7 @@
 package kfac4j.tensor;
 
 import kfac4j.tensor.kernel.BinaryOp;
+import kfac4j.tensor.kernel.Kernels;
 
 /**
  * Layer normalisation over trailing elements, forward and backward each in one pass per row (the kernel behind nn's
@@ -63,21 +64,24 @@ final class Normalization {
         Tensor wc = weight == null ? null : weight.to(DType.F32).contiguous(), bc = bias == null ? null : bias.to(DType.F32).contiguous();
         float[] w = wc == null ? null : wc.f32(), b = bc == null ? null : bc.f32();
         int wo = wc == null ? 0 : wc.offset(), bo = bc == null ? 0 : bc.offset();
-        Object scalar = new float[1];
-        for (int r = 0; r < rows; r++) {
-            int o = r * d, xo = x.offset() + o;
-            float mean = (float) (Rows.sum(xa, xo, d) / d);
-            Rows.setScalar(scalar, mean);
-            Rows.binary(BinaryOp.SUB, xa, xo, 1, scalar, 0, 0, ha, o, d);
-            double rs = 1 / Math.sqrt(Rows.dot(ha, o, ha, o, d) / d + eps);
-            Rows.setScalar(scalar, rs);
-            Rows.binary(BinaryOp.MUL, ha, o, 1, scalar, 0, 0, ha, o, d);
-            if (w != null) {
-                Rows.binary(BinaryOp.MUL, ha, o, 1, w, wo, 1, ya, o, d);
-                Rows.binary(BinaryOp.ADD, ya, o, 1, b, bo, 1, ya, o, d);
+        // Rows are independent: shared out in blocks.
+        Blocks.run(rows, Math.max(1, Blocks.GRAIN / d), (r0, r1) -> {
+            Object scalar = new float[1];
+            for (int r = r0; r < r1; r++) {
+                int o = r * d, xo = x.offset() + o;
+                float mean = (float) (Rows.sum(xa, xo, d) / d);
+                Rows.setScalar(scalar, mean);
+                Rows.binary(BinaryOp.SUB, xa, xo, 1, scalar, 0, 0, ha, o, d);
+                double rs = 1 / Math.sqrt(Rows.dot(ha, o, ha, o, d) / d + eps);
+                Rows.setScalar(scalar, rs);
+                Rows.binary(BinaryOp.MUL, ha, o, 1, scalar, 0, 0, ha, o, d);
+                if (w != null) {
+                    Rows.binary(BinaryOp.MUL, ha, o, 1, w, wo, 1, ya, o, d);
+                    Rows.binary(BinaryOp.ADD, ya, o, 1, b, bo, 1, ya, o, d);
+                }
+                rstd.setFlat(r, rs);
             }
-            rstd.setFlat(r, rs);
-        }
+        });
     }
 
     /**
@@ -136,29 +140,45 @@ final class Normalization {
         float[] w = wc == null ? null : wc.f32();
         int wo = wc == null ? 0 : wc.offset();
         double[] rs = rstd.toDoubleArray();
-        double[] dw = w == null ? null : new double[d], db = w == null ? null : new double[d];
-        float[] gp = new float[d], gh = new float[d];
-        Object scalar = new float[1];
-        for (int r = 0; r < rows; r++) {
-            int go = g.offset() + r * d, ho = h.offset() + r * d, o = r * d;
-            float[] gr = ga;
-            int gro = go;
-            if (w != null) {
-                Rows.binary(BinaryOp.MUL, ga, go, 1, ha, ho, 1, gh, 0, d);
-                Rows.accumulate(gh, 0, dw, d);
-                Rows.accumulate(ga, go, db, d);
-                Rows.binary(BinaryOp.MUL, ga, go, 1, w, wo, 1, gp, 0, d);
-                gr = gp;
-                gro = 0;
+        // Rows in blocks; each block sums its own part of the parameter gradients, and the parts are added in block
+        // order (the blocks depend on the sizes only, so the result does not depend on the threads).
+        int blocks = Blocks.blocks(rows, Math.max(1, Blocks.GRAIN / d));
+        double[][] dwPart = new double[blocks][], dbPart = new double[blocks][];
+        Kernels.parallel(blocks, blk -> {
+            int r0 = Blocks.start(rows, blocks, blk), r1 = Blocks.start(rows, blocks, blk + 1);
+            double[] dw = w == null ? null : new double[d], db = w == null ? null : new double[d];
+            float[] gp = new float[d], gh = new float[d];
+            Object scalar = new float[1];
+            for (int r = r0; r < r1; r++) {
+                int go = g.offset() + r * d, ho = h.offset() + r * d, o = r * d;
+                float[] gr = ga;
+                int gro = go;
+                if (w != null) {
+                    Rows.binary(BinaryOp.MUL, ga, go, 1, ha, ho, 1, gh, 0, d);
+                    Rows.accumulate(gh, 0, dw, d);
+                    Rows.accumulate(ga, go, db, d);
+                    Rows.binary(BinaryOp.MUL, ga, go, 1, w, wo, 1, gp, 0, d);
+                    gr = gp;
+                    gro = 0;
+                }
+                double mg = Rows.sum(gr, gro, d) / d, mgh = Rows.dot(gr, gro, ha, ho, d) / d;
+                Rows.setScalar(scalar, mg);
+                Rows.binary(BinaryOp.SUB, gr, gro, 1, scalar, 0, 0, da, o, d);
+                Rows.axpy(d, -mgh, ha, ho, da, o);
+                Rows.setScalar(scalar, rs[r]);
+                Rows.binary(BinaryOp.MUL, da, o, 1, scalar, 0, 0, da, o, d);
             }
-            double mg = Rows.sum(gr, gro, d) / d, mgh = Rows.dot(gr, gro, ha, ho, d) / d;
-            Rows.setScalar(scalar, mg);
-            Rows.binary(BinaryOp.SUB, gr, gro, 1, scalar, 0, 0, da, o, d);
-            Rows.axpy(d, -mgh, ha, ho, da, o);
-            Rows.setScalar(scalar, rs[r]);
-            Rows.binary(BinaryOp.MUL, da, o, 1, scalar, 0, 0, da, o, d);
-        }
+            dwPart[blk] = dw;
+            dbPart[blk] = db;
+        });
         if (w == null) return new Tensor[]{dx, null, null};
+        double[] dw = new double[d], db = new double[d];
+        for (int blk = 0; blk < blocks; blk++) {
+            for (int j = 0; j < d; j++) {
+                dw[j] += dwPart[blk][j];
+                db[j] += dbPart[blk][j];
+            }
+        }
         return new Tensor[]{dx, Tensor.fromArray(dw, d).to(DType.F32), Tensor.fromArray(db, d).to(DType.F32)};
     }
 

@@ -280,20 +280,23 @@ final class Reductions {
         Object d = p.array(), od = out.data();
         int base = p.data.offset(), r = p.r, inner = p.inner;
         if (inner == 1) {
-            Object c = Rows.scalar(dt, 0);
-            for (int a = 0; a < p.outer; a++) {
-                int o = p.at(a, 0), oo = o - base;
-                double m = Rows.max(d, o, r);
-                // Softmax keeps the exponentials in the output row and scales them; log-softmax only needs their sum.
-                double s = sumExp(d, o, r, m, log ? null : od, oo);
-                if (log) {
-                    Rows.setScalar(c, m + Math.log(s));
-                    Rows.binary(BinaryOp.SUB, d, o, 1, c, 0, 0, od, oo, r);
-                } else {
-                    Rows.setScalar(c, 1 / s);
-                    Rows.binary(BinaryOp.MUL, od, oo, 1, c, 0, 0, od, oo, r);
+            // Rows are independent: shared out in blocks.
+            Blocks.run(p.outer, Math.max(1, Blocks.GRAIN / Math.max(1, r)), (a0, a1) -> {
+                Object c = Rows.scalar(dt, 0);
+                for (int a = a0; a < a1; a++) {
+                    int o = p.at(a, 0), oo = o - base;
+                    double m = Rows.max(d, o, r);
+                    // Softmax keeps the exponentials in the output row and scales them; log-softmax needs their sum.
+                    double s = sumExp(d, o, r, m, log ? null : od, oo);
+                    if (log) {
+                        Rows.setScalar(c, m + Math.log(s));
+                        Rows.binary(BinaryOp.SUB, d, o, 1, c, 0, 0, od, oo, r);
+                    } else {
+                        Rows.setScalar(c, 1 / s);
+                        Rows.binary(BinaryOp.MUL, od, oo, 1, c, 0, 0, od, oo, r);
+                    }
                 }
-            }
+            });
             return out;
         }
         Object m = Rows.array(dt, inner), s = Rows.array(dt, inner);
@@ -348,29 +351,14 @@ final class Reductions {
         Tensor m = mask.contiguous();
         int[] ms = Shapes.broadcastStrides(m.shapeRef(), m.stridesRef(), shape);
         int[][] masked = new int[m.numel()][];
-        Object xd = xc.data(), od = out.data(), c = Rows.scalar(dt, scale), shift = Rows.scalar(dt, 0);
+        int rows = n / r;
+        int[] keyOfRow = new int[rows];
         int[] idx = new int[rank];
         int mo = m.offset();
-        for (int o = 0; o < n; o += r) {
+        for (int row = 0; row < rows; row++) {
             int key = mo - m.offset();
             if (masked[key] == null) masked[key] = maskedPositions(m.data(), mo, ms[rank - 1], r);
-            Rows.binary(BinaryOp.MUL, xd, xc.offset() + o, 1, c, 0, 0, od, o, r);
-            int[] off = masked[key];
-            fill(od, o, off, Double.NEGATIVE_INFINITY);
-            double max = Rows.max(od, o, r), sum;
-            if (off.length == 0 || off.length == r) {
-                sum = sumExp(od, o, r, max, od, o);
-            } else {
-                // Masked entries get exponential 0. They are set to the maximum for the exp and zeroed after:
-                // exp(−∞) goes through an underflow, which costs a microcode assist per value on x86 (half of a causal
-                // mask's entries). The sum is the same: exact zeros add nothing.
-                fill(od, o, off, max);
-                sumExp(od, o, r, max, od, o);
-                fill(od, o, off, 0);
-                sum = Rows.sum(od, o, r);
-            }
-            Rows.setScalar(shift, 1 / sum);
-            Rows.binary(BinaryOp.MUL, od, o, 1, shift, 0, 0, od, o, r);
+            keyOfRow[row] = key;
             for (int ax = rank - 2; ax >= 0; ax--) {
                 mo += ms[ax];
                 if (++idx[ax] < shape[ax]) break;
@@ -378,6 +366,32 @@ final class Reductions {
                 idx[ax] = 0;
             }
         }
+        Object xd = xc.data(), od = out.data();
+        int x0 = xc.offset();
+        // Rows are independent: shared out in blocks.
+        Blocks.run(rows, Math.max(1, Blocks.GRAIN / r), (r0, r1) -> {
+            Object c = Rows.scalar(dt, scale), shift = Rows.scalar(dt, 0);
+            for (int row = r0; row < r1; row++) {
+                int o = row * r;
+                Rows.binary(BinaryOp.MUL, xd, x0 + o, 1, c, 0, 0, od, o, r);
+                int[] off = masked[keyOfRow[row]];
+                fill(od, o, off, Double.NEGATIVE_INFINITY);
+                double max = Rows.max(od, o, r), sum;
+                if (off.length == 0 || off.length == r) {
+                    sum = sumExp(od, o, r, max, od, o);
+                } else {
+                    // Masked entries get exponential 0. They are set to the maximum for the exp and zeroed after:
+                    // exp(−∞) goes through an underflow, which costs a microcode assist per value on x86 (half of a
+                    // causal mask's entries). The sum is the same: exact zeros add nothing.
+                    fill(od, o, off, max);
+                    sumExp(od, o, r, max, od, o);
+                    fill(od, o, off, 0);
+                    sum = Rows.sum(od, o, r);
+                }
+                Rows.setScalar(shift, 1 / sum);
+                Rows.binary(BinaryOp.MUL, od, o, 1, shift, 0, 0, od, o, r);
+            }
+        });
         return out;
     }
 
@@ -417,13 +431,16 @@ final class Reductions {
         Tensor pc = p.contiguous(), gc = g.to(dt).contiguous(), out = Tensor.allocate(dt, p.shapeRef());
         int n = out.numel(), r = p.size(-1);
         if (n == 0 || r == 0) return out;
-        Object pd = pc.data(), gd = gc.data(), od = out.data(), c = Rows.scalar(dt, 0), sc = Rows.scalar(dt, scale);
-        for (int o = 0; o < n; o += r) {
-            Rows.setScalar(c, Rows.dot(gd, gc.offset() + o, pd, pc.offset() + o, r));
-            Rows.binary(BinaryOp.SUB, gd, gc.offset() + o, 1, c, 0, 0, od, o, r);
-            Rows.binary(BinaryOp.MUL, pd, pc.offset() + o, 1, od, o, 1, od, o, r);
-            if (scale != 1) Rows.binary(BinaryOp.MUL, od, o, 1, sc, 0, 0, od, o, r);
-        }
+        Object pd = pc.data(), gd = gc.data(), od = out.data();
+        Blocks.run(n / r, Math.max(1, Blocks.GRAIN / r), (r0, r1) -> {
+            Object c = Rows.scalar(dt, 0), sc = Rows.scalar(dt, scale);
+            for (int o = r0 * r; o < r1 * r; o += r) {
+                Rows.setScalar(c, Rows.dot(gd, gc.offset() + o, pd, pc.offset() + o, r));
+                Rows.binary(BinaryOp.SUB, gd, gc.offset() + o, 1, c, 0, 0, od, o, r);
+                Rows.binary(BinaryOp.MUL, pd, pc.offset() + o, 1, od, o, 1, od, o, r);
+                if (scale != 1) Rows.binary(BinaryOp.MUL, od, o, 1, sc, 0, 0, od, o, r);
+            }
+        });
         return out;
     }
 

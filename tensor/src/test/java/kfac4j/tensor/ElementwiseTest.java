@@ -82,6 +82,41 @@ class ElementwiseTest {
     }
 
     @Test
+    void largeOperandsSharedOutInBlocksGiveTheElementwiseDefinition() {
+        // Big enough to be cut into blocks (several per thread): one run, many runs with a broadcast row or column,
+        // a permuted view with contiguous rows, and wherePositive; each element against its definition.
+        Random rnd = new Random(15);
+        int rows = 301, cols = 517, n = rows * cols;
+        for (DType dt : DType.values()) {
+            double[] av = Layouts.values(rnd, n, dt), bv = Layouts.values(rnd, n, dt);
+            double[] rowv = Layouts.values(rnd, cols, dt), colv = Layouts.values(rnd, rows, dt);
+            Tensor a = Tensor.fromArray(av, rows, cols).to(dt), b = Tensor.fromArray(bv, rows, cols).to(dt);
+            Tensor row = Tensor.fromArray(rowv, cols).to(dt), col = Tensor.fromArray(colv, rows, 1).to(dt);
+            double[] sum = a.add(b).toDoubleArray(), byRow = a.mul(row).toDoubleArray(), byCol = a.sub(col).toDoubleArray();
+            double[] neg = a.neg().toDoubleArray(), keep = b.wherePositive(a).toDoubleArray();
+            // (cols, rows) stored, viewed transposed blockwise: rows of 11 contiguous, out of order.
+            Tensor perm = Tensor.fromArray(bv, cols / 11, rows, 11).to(dt).permute(1, 0, 2);
+            double[] permNeg = perm.neg().toDoubleArray();
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    int k = i * cols + j;
+                    assertThat(sum[k]).isEqualTo(round(dt, av[k] + bv[k]));
+                    assertThat(byRow[k]).isEqualTo(round(dt, av[k] * rowv[j]));
+                    assertThat(byCol[k]).isEqualTo(round(dt, av[k] - colv[i]));
+                    assertThat(neg[k]).isEqualTo(-av[k]);
+                    assertThat(keep[k]).isEqualTo(av[k] > 0 ? bv[k] : 0);
+                    int q = j / 11, r = j % 11;
+                    assertThat(permNeg[k]).isEqualTo(-bv[(q * rows + i) * 11 + r]);
+                }
+            }
+        }
+    }
+
+    private static double round(DType dt, double v) {
+        return dt == DType.F32 ? (float) v : v;
+    }
+
+    @Test
     void addScaledInPlaceWithABroadcastSourceGivesTheBitsOfAddAndMul() {
         // A bias over rows, a column, a scalar and a middle axis: in place, the same rounding as t + alpha·x.
         Random rnd = new Random(14);

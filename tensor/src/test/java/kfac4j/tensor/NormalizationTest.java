@@ -43,8 +43,8 @@ class NormalizationTest {
     @Test
     void layerNormAndItsBackwardMatchTheDefinitions() {
         Random rnd = new Random(60);
-        int[][] shapes = {{3, 5}, {2, 3, 4}, {1, 7}, {4, 1}};
-        int[] trailing = {1, 2, 1, 1};
+        int[][] shapes = {{3, 5}, {2, 3, 4}, {1, 7}, {4, 1}, {1500, 64}};     // the last shared out in blocks of rows
+        int[] trailing = {1, 2, 1, 1, 1};
         for (int c = 0; c < shapes.length; c++) {
             int[] shape = shapes[c];
             int d = 1;

@@ -301,6 +301,10 @@ class ReductionsTest {
                 double[] want = x.mul(0.35).maskedFill(mask, Double.NEGATIVE_INFINITY).softmax(-1).toDoubleArray();
                 assertThat(x.maskedSoftmax(0.35, mask).toDoubleArray()).as("%s %s", dt, layout).containsExactly(want);
             }
+            // Enough rows to be shared out in blocks: still the composite's bits.
+            Tensor big = Tensor.fromArray(Layouts.values(rnd, 40 * 3 * t * t, dt), 40, 3, t, t).to(dt);
+            assertThat(big.maskedSoftmax(0.35, mask).toDoubleArray())
+                    .containsExactly(big.mul(0.35).maskedFill(mask, Double.NEGATIVE_INFINITY).softmax(-1).toDoubleArray());
             // A mask over whole rows of one batch entry broadcast differently, and a fully masked row (NaN, as -inf - -inf).
             Tensor x = Tensor.fromArray(Layouts.values(rnd, 2 * 3 * 4, dt), 2, 3, 4).to(dt);
             Tensor m = Tensor.of(new double[][]{{0, 1, 0, 0}, {1, 1, 1, 1}, {0, 0, 0, 0}}).to(dt);

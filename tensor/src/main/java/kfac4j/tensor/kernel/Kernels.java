@@ -86,6 +86,15 @@ public interface Kernels {
         for (int t = 0; t < count; t++) gemm(m, n, k, a, aOffs[t], aRs, aCs, b, bOffs[t], bRs, bCs, c, cOffs[t], cRs, accumulate);
     }
 
+    /**
+     * Runs {@code part.accept(i)} for every i in [0, parts) on the threads the GEMM uses (see {@code kfac4j.threads}),
+     * returning when all are done: for the tensor layer's row-wise work. Callers choose {@code parts} from the size of
+     * the work alone, never from the thread count, so that results do not depend on it.
+     */
+    static void parallel(int parts, java.util.function.IntConsumer part) {
+        ComputePool.run(parts, part);
+    }
+
     /** The implementation chosen at start-up. */
     static Kernels active() {
         return KernelSelection.ACTIVE;
