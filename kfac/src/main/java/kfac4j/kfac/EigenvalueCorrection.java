@@ -43,12 +43,12 @@ final class EigenvalueCorrection {
         if (grads.isEmpty()) return;
         Tensor a, g;
         if (approximation == Approximation.EXPAND) {
-            a = stack(inputs);
-            g = stack(grads);
+            a = LayerStatistics.rows(inputs);
+            g = LayerStatistics.rows(grads);
         } else {
             a = LayerStatistics.perExampleMean(inputs);
             g = null;
-            for (SharedRows c : grads) g = LayerStatistics.accumulate(g, LayerStatistics.perExampleSum(c));
+            for (SharedRows c : grads) g = LayerStatistics.accumulate(g, c.exampleSums());
         }
         if (a.size(0) != g.size(0)) {
             throw new IllegalStateException("EKFAC: " + a.size(0) + " input units for " + g.size(0) + " gradient units");
@@ -62,12 +62,5 @@ final class EigenvalueCorrection {
     Tensor eigenvalues(double scale) {
         if (sum == null) return basis.kroneckerEigenvalues().zerosLike();
         return sum.mul(scale);
-    }
-
-    private static Tensor stack(List<SharedRows> calls) {
-        if (calls.size() == 1) return calls.get(0).rows();
-        Tensor[] rows = new Tensor[calls.size()];
-        for (int i = 0; i < rows.length; i++) rows[i] = calls.get(i).rows();
-        return Tensor.concat(0, rows);
     }
 }

@@ -13,8 +13,10 @@ import kfac4j.tensor.Tensor;
  * {@code Σ_c w_c Σ_n ĝ ĝᵀ}, {@code ĝ_{n,c} = Σ_r g_{n,r,c}}.</li>
  * </ul>
  * Inputs get a trailing homogeneous 1 when the layer has a bias (the factor of the joint {@code [W b]}); in reduce it
- * is appended after averaging, so it stays exactly 1. Every outer-product sum is one GEMM, {@code Xᵀ X}; reduce runs
- * it over N rows instead of M. The loss scale ρ is applied by the caller when the factors are read.
+ * is appended after averaging, so it stays exactly 1. Every outer-product sum is one GEMM, {@code Xᵀ X} on the rows
+ * themselves (a bias borders it with the column sums); reduce runs it over N rows instead of M, and asks the layer
+ * only for the per-example sums, which a convolution makes without unfolding its input. The loss scale ρ is applied by
+ * the caller when the factors are read.
  *
  * <p>A layer called several times in one forward pass (tied weights) contributes the rows of all calls: expand
  * counts them all in M; reduce averages an example's rows over all calls, and sums its output gradients over all
@@ -35,18 +37,17 @@ final class LayerStatistics {
     /** The inputs of one forward pass: the rows of every call of the layer in it. */
     void addInputs(List<SharedRows> calls) {
         if (calls.isEmpty()) return;
-        Tensor x;
+        Tensor gram;
         if (approximation == Approximation.EXPAND) {
-            Tensor[] rows = new Tensor[calls.size()];
-            for (int i = 0; i < rows.length; i++) rows[i] = calls.get(i).rows();
-            x = rows.length == 1 ? rows[0] : Tensor.concat(0, rows);
+            Tensor x = rows(calls);
             inputCount += x.size(0);
+            gram = bias ? homogeneousGram(x, columnSums(calls), x.size(0)) : x.mT().matmul(x);
         } else {
-            x = perExampleMean(calls);
+            Tensor x = perExampleMean(calls);
             inputCount += x.size(0);
+            gram = bias ? homogeneousGram(x, x.sum(0), x.size(0)) : x.mT().matmul(x);
         }
-        if (bias) x = homogeneous(x);
-        inputGram = accumulate(inputGram, x.mT().matmul(x));
+        inputGram = accumulate(inputGram, gram);
     }
 
     /**
@@ -57,13 +58,16 @@ final class LayerStatistics {
         if (calls.isEmpty()) return;
         Tensor gram = null;
         if (approximation == Approximation.EXPAND) {
-            for (SharedRows c : calls) gram = accumulate(gram, c.rows().mT().matmul(c.rows()));
+            for (SharedRows c : calls) {
+                Tensor g = c.rows();
+                gram = accumulate(gram, g.mT().matmul(g));
+            }
         } else {
             int n = calls.get(0).numExamples();
             Tensor summed = null;
             for (SharedRows c : calls) {
                 requireSameExamples(c, n);
-                summed = accumulate(summed, perExampleSum(c));
+                summed = accumulate(summed, c.exampleSums());
             }
             gram = summed.mT().matmul(summed);
         }
@@ -103,11 +107,32 @@ final class LayerStatistics {
         return Tensor.concat(1, rows, Tensor.ones(rows.dtype(), rows.size(0), 1));
     }
 
-    /** {@code Σ_r a_{n,r}} for every example: shape (N, D). Regular batches reshape; ragged ones sum by segment. */
-    static Tensor perExampleSum(SharedRows s) {
-        int perExample = regularRowsPerExample(s);
-        if (perExample > 0) return s.rows().reshape(s.numExamples(), perExample, s.width()).sum(1);
-        return s.rows().segmentSum(s.exampleOfRow(), s.numExamples());
+    /**
+     * {@code [x 1]ᵀ [x 1] = [[xᵀx, s], [sᵀ, m]]} from the Gram matrix of {@code x} (m rows) and its column sums
+     * {@code s = xᵀ1} (DESIGN.md §5.1, the joint {@code [W b]}): the Gram product runs on x itself, never on a copy
+     * with a column of ones appended. Symmetric to the last bit, as {@code xᵀx} is and s enters both borders.
+     */
+    static Tensor homogeneousGram(Tensor x, Tensor columnSums, double m) {
+        int d = x.size(1);
+        Tensor s = columnSums.reshape(d, 1);
+        Tensor top = Tensor.concat(1, x.mT().matmul(x), s);
+        Tensor bottom = Tensor.concat(1, s.mT(), Tensor.full(x.dtype(), m, 1, 1));
+        return Tensor.concat(0, top, bottom);
+    }
+
+    /** The rows of all calls, one below the other. */
+    static Tensor rows(List<SharedRows> calls) {
+        if (calls.size() == 1) return calls.get(0).rows();
+        Tensor[] rows = new Tensor[calls.size()];
+        for (int i = 0; i < rows.length; i++) rows[i] = calls.get(i).rows();
+        return Tensor.concat(0, rows);
+    }
+
+    /** {@code Σ_{n,r} a_{n,r}} over all calls, from the per-example sums (a layer may have them without its rows). */
+    private static Tensor columnSums(List<SharedRows> calls) {
+        Tensor sum = null;
+        for (SharedRows c : calls) sum = accumulate(sum, c.exampleSums().sum(0));
+        return sum;
     }
 
     /** {@code â_n}: each example's rows averaged over all calls (an example without rows gets zeros). */
@@ -117,22 +142,14 @@ final class LayerStatistics {
         double[] counts = new double[n];
         for (SharedRows c : calls) {
             requireSameExamples(c, n);
-            sum = accumulate(sum, perExampleSum(c));
-            for (int e : c.exampleOfRow()) counts[e]++;
+            sum = accumulate(sum, c.exampleSums());
+            int r = c.rowsPerExample();
+            if (r > 0) for (int i = 0; i < n; i++) counts[i] += r;
+            else for (int e : c.exampleOfRow()) counts[e]++;
         }
         for (int i = 0; i < n; i++) counts[i] = 1 / Math.max(counts[i], 1);
         Tensor inverseCounts = Tensor.fromArray(counts, n, 1).to(sum.dtype());
         return sum.mul(inverseCounts);
-    }
-
-    /** R when every example has R consecutive rows (0 < R), else 0. */
-    static int regularRowsPerExample(SharedRows s) {
-        int m = s.numRows(), n = s.numExamples();
-        if (n == 0 || m % n != 0 || m == 0) return 0;
-        int r = m / n;
-        int[] ids = s.exampleOfRow();
-        for (int i = 0; i < m; i++) if (ids[i] != i / r) return 0;
-        return r;
     }
 
     private static void requireSameExamples(SharedRows c, int n) {

@@ -1,5 +1,6 @@
 package kfac4j.nn;
 
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 import kfac4j.autograd.Variable;
@@ -30,11 +31,21 @@ final class Capture {
      */
     void record(WeightSharingLinear layer, Tensor inputRows, int[] exampleOfRow, int numExamples, Variable output,
                 UnaryOperator<Tensor> gradRows) {
+        record(layer, new SharedRows(inputRows, exampleOfRow, numExamples), output,
+                g -> new SharedRows(gradRows.apply(g), exampleOfRow, numExamples));
+    }
+
+    /**
+     * Reports one forward call with its input rows as {@code input} (possibly lazy, see
+     * {@link SharedRows#regular(int, int, int, java.util.function.Supplier, java.util.function.Supplier)}), and
+     * {@code outputRows} making the output-gradient rows of the same examples from the gradient of {@code output}.
+     */
+    void record(WeightSharingLinear layer, SharedRows input, Variable output, Function<Tensor, SharedRows> outputRows) {
         CaptureListener l = listener;
         int call = calls++;
-        l.onInput(layer, call, new SharedRows(inputRows, exampleOfRow, numExamples));
+        l.onInput(layer, call, input);
         output.onGrad(g -> {
-            l.onOutputGrad(layer, call, new SharedRows(gradRows.apply(g.value()), exampleOfRow, numExamples));
+            l.onOutputGrad(layer, call, outputRows.apply(g.value()));
             return g;
         });
     }

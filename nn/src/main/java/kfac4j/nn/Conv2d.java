@@ -5,6 +5,7 @@ import kfac4j.autograd.Node;
 import kfac4j.autograd.Variable;
 import kfac4j.tensor.ConvGeometry;
 import kfac4j.tensor.DType;
+import kfac4j.tensor.PatchSums;
 import kfac4j.tensor.Rng;
 import kfac4j.tensor.Tensor;
 
@@ -97,10 +98,15 @@ public final class Conv2d extends Module implements WeightSharingLinear {
         Variable y = convolve(x, weight.variable(), bias == null ? null : bias.variable(), geometry);
         if (capture.isOn()) {
             // Rows are patches (N·L, C_in·kh·kw), L per example: the transpose of the patch columns; the output
-            // gradient likewise (N·L, C_out).
+            // gradient likewise (N·L, C_out). Both are made only if asked for (K-FAC-expand); their per-example sums
+            // (K-FAC-reduce) come from the image and the gradient directly, without patches or transposes.
             int l = oh * ow;
-            capture.record(this, x.value().unfoldColumns(geometry).mT(), Capture.regularIds(n * l, n), n, y,
-                    g -> g.reshape(n, outChannels, l).transpose(1, 2).reshape(-1, outChannels));
+            Tensor in = x.value();
+            capture.record(this, SharedRows.regular(n, l, inFeatures(), () -> in.unfoldColumns(geometry).mT(),
+                            () -> PatchSums.perImage(in, geometry)), y,
+                    g -> SharedRows.regular(n, l, outChannels,
+                            () -> g.reshape(n, outChannels, l).transpose(1, 2).reshape(-1, outChannels),
+                            () -> g.reshape(n, outChannels, l).sum(2)));
         }
         return y;
     }
