@@ -158,6 +158,27 @@ class MatMulTest {
                 .hasMessage("matmul: operands must have rank ≥ 1, got shapes [] and [2, 3]");
     }
 
+    /**
+     * aᵀa (and a·aᵀ) of one view, the K-FAC factor product, takes the kernels' symmetric path and must give the
+     * bits of the same product from a copy; so must a view that only looks like one (the right operand a column
+     * further along the same storage). Sizes are odd and deep enough for the blocked path; a is a strided slice.
+     */
+    @Test
+    void productOfAViewWithItsOwnTransposeMatchesTheProductOfCopies() {
+        Random rnd = new Random(81);
+        for (DType dt : DType.values()) {
+            Tensor base = Tensor.fromArray(Layouts.values(rnd, 600 * 75, dt), 600, 75).to(dt);
+            Tensor a = base.slice(1, 1, 74, 2); // 600×37, column stride 2
+            Tensor copy = a.contiguous();
+            assertThat(a.mT().matmul(a).toDoubleArray()).containsExactly(copy.mT().contiguous().matmul(copy).toDoubleArray());
+            assertThat(a.matmul(a.mT()).toDoubleArray()).containsExactly(copy.matmul(copy.mT().contiguous()).toDoubleArray());
+            Tensor shifted = base.slice(1, 2, 75, 2).narrow(1, 0, 36);
+            Tensor left = a.narrow(1, 0, 36);
+            assertThat(left.mT().matmul(shifted).toDoubleArray())
+                    .containsExactly(left.contiguous().mT().contiguous().matmul(shifted.contiguous()).toDoubleArray());
+        }
+    }
+
     @Test
     void matmulInPlaceWritesTheProductIntoAView() {
         // Batched products into the head slices of a wider tensor, as attention does: the bits of matmul, the rest untouched.

@@ -236,6 +236,73 @@ class GemmTest {
         }
     }
 
+    // ------------------------------------------------------------------ symmetric products
+
+    /**
+     * One product whose operands are views into one stored X: A at (aOff, aRs, aCs), B at (bOff, bRs, bCs), both
+     * dtypes, checked bit for bit against the reference, C's padding included (C starts out random, so an entry the
+     * symmetric path forgot to fill shows).
+     */
+    private static void checkViews(Kernels kernels, String what, int m, int n, int k, Operand x, int aOff, int aRs,
+                                   int aCs, int bOff, int bRs, int bCs, boolean accumulate, Random rnd) {
+        int cRs = n + 1;
+        double[] c0 = new double[m * cRs];
+        for (int i = 0; i < c0.length; i++) c0[i] = rnd.nextGaussian();
+        double[] want = c0.clone(), got = c0.clone();
+        REF.gemm(m, n, k, x.data, aOff, aRs, aCs, x.data, bOff, bRs, bCs, want, 0, cRs, accumulate);
+        kernels.gemm(m, n, k, x.data, aOff, aRs, aCs, x.data, bOff, bRs, bCs, got, 0, cRs, accumulate);
+        assertSameBits(what + " F64", want, got);
+        float[] xf = x.f32(), wantF = KernelData.f32(c0), gotF = KernelData.f32(c0);
+        REF.gemm(m, n, k, xf, aOff, aRs, aCs, xf, bOff, bRs, bCs, wantF, 0, cRs, accumulate);
+        kernels.gemm(m, n, k, xf, aOff, aRs, aCs, xf, bOff, bRs, bCs, gotF, 0, cRs, accumulate);
+        assertSameBits(what + " F32", wantF, gotF);
+    }
+
+    /**
+     * xᵀx and x·xᵀ (A the transpose of B in the same storage: the K-FAC factor product) compute only the lower
+     * triangle and mirror it, which must give the full product's bits: in every layout of x, at odd sizes, on both
+     * sides of a column chunk (n above NC), and with k deep enough to be blocked.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void symmetricProductsAgreeBitForBitWithTheFullProduct(KernelVariants.Variant v) {
+        Random rnd = new Random(13);
+        int[][] dims = {{1, 300}, {13, 300}, {37, 257}, {130, 600}, {131, 33}, {1030, 7}};
+        for (int[] d : dims) {
+            int n = d[0], k = d[1];
+            for (Layout layout : Layout.values()) {
+                Operand x = Operand.of(rnd, k, n, layout, false); // k×n; xᵀx is n×n
+                String what = "xᵀx " + n + "x" + n + "x" + k + " x " + layout;
+                checkViews(v.kernels(), what, n, n, k, x, x.off, x.cs, x.rs, x.off, x.rs, x.cs, false, rnd);
+                Operand y = Operand.of(rnd, n, k, layout, false); // n×k; y·yᵀ is n×n
+                what = "y·yᵀ " + n + "x" + n + "x" + k + " y " + layout;
+                checkViews(v.kernels(), what, n, n, k, y, y.off, y.rs, y.cs, y.off, y.cs, y.rs, false, rnd);
+            }
+        }
+    }
+
+    /**
+     * Views that only look like xᵀx: B offset by one column of x (same strides), A and B from differently padded
+     * rows, and xᵀx accumulated into a C that is not symmetric. Each must be computed in full.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void lookalikesOfSymmetricProductsAreComputedInFull(KernelVariants.Variant v) {
+        Random rnd = new Random(14);
+        int n = 70, k = 300;
+        Operand x = Operand.of(rnd, k, n + 1, Layout.ROWS, false);
+        assertThat(GemmF32.isGram(n, n, x.f32(), x.off, x.cs, x.rs, x.f32(), x.off + x.cs, x.rs, x.cs)).isFalse();
+        checkViews(v.kernels(), "xᵀ·x shifted by a column", n, n, k, x, x.off, x.cs, x.rs, x.off + x.cs, x.rs, x.cs,
+                false, rnd);
+        // A reads every other row of x, B every row.
+        checkViews(v.kernels(), "xᵀ·x with other row strides", n, n, k / 2, x, x.off, x.cs, x.rs * 2, x.off, x.rs,
+                x.cs, false, rnd);
+        checkViews(v.kernels(), "xᵀx accumulated", n, n, k, x, x.off, x.cs, x.rs, x.off, x.rs, x.cs, true, rnd);
+        float[] xf = x.f32();
+        assertThat(GemmF32.isGram(n, n, xf, x.off, x.cs, x.rs, xf, x.off, x.rs, x.cs)).isTrue();
+        assertThat(GemmF32.isGram(n, n, xf, x.off, x.cs, x.rs, xf.clone(), x.off, x.rs, x.cs)).isFalse();
+    }
+
     // ------------------------------------------------------------------ threads
 
     /** The production kernels on a pool of 1 and of 3 threads give the same bits (and the reference's). */
@@ -266,6 +333,36 @@ class GemmTest {
                 REF.gemm(s[0], s[1], s[2], a.data, a.off, a.rs, a.cs, b.data, b.off, b.rs, b.cs, ref, 0, s[1], false);
                 assertSameBits(what + " F64 against the reference", ref, d[1]);
             }
+        } finally {
+            ComputePool.setParallelism(before);
+        }
+    }
+
+    /** The symmetric path (rows cut by work, lower tiles only, then mirrored) on 1 and 3 threads. */
+    @Test
+    void symmetricProductIsBitIdenticalForAnyThreadCount() {
+        Kernels k = Kernels.active();
+        int before = ComputePool.parallelism();
+        Random rnd = new Random(15);
+        int n = 301, depth = 600;
+        Operand x = Operand.of(rnd, depth, n, Layout.ROWS, false);
+        float[] xf = x.f32();
+        try {
+            float[][] f = new float[2][];
+            double[][] d = new double[2][];
+            int[] threads = {1, 3};
+            for (int t = 0; t < 2; t++) {
+                ComputePool.setParallelism(threads[t]);
+                f[t] = new float[n * n];
+                d[t] = new double[n * n];
+                k.gemm(n, n, depth, xf, x.off, x.cs, x.rs, xf, x.off, x.rs, x.cs, f[t], 0, n, false);
+                k.gemm(n, n, depth, x.data, x.off, x.cs, x.rs, x.data, x.off, x.rs, x.cs, d[t], 0, n, false);
+            }
+            assertSameBits("xᵀx on 1 and 3 threads F32", f[0], f[1]);
+            assertSameBits("xᵀx on 1 and 3 threads F64", d[0], d[1]);
+            double[] ref = new double[n * n];
+            REF.gemm(n, n, depth, x.data, x.off, x.cs, x.rs, x.data, x.off, x.rs, x.cs, ref, 0, n, false);
+            assertSameBits("xᵀx F64 against the reference", ref, d[1]);
         } finally {
             ComputePool.setParallelism(before);
         }
