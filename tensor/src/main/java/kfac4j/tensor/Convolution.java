@@ -8,9 +8,9 @@ import kfac4j.tensor.kernel.Kernels;
  * itself with its two gradients computed image by image, so that the patches never exist for the whole batch at once.
  *
  * <p>Row {@code (c·kH + kh)·kW + kw} of the unfolded input holds, for every output position {@code (oh, ow)}, the
- * input pixel {@code x[c, oh·sH − pH + kh·dH, ow·sW − pW + kw·dW]} (zero outside the image). For a fixed
- * {@code (c, kh, kw, oh)} the valid {@code ow} form one interval, computed once, so the innermost loop is a plain
- * copy (an {@code arraycopy} at stride 1) with no bounds tests.
+ * input pixel {@code x[c, oh·sH − pH + kh·dH, ow·sW − pW + kw·dW]} (zero outside the image). The image is first
+ * copied into a buffer with a real zero border, after which every patch row is one gather through a table of offsets
+ * made once per call ({@link Patches}).
  */
 final class Convolution {
     private Convolution() {
@@ -27,15 +27,6 @@ final class Convolution {
             throw new IllegalArgumentException(op + ": an image of " + h + "×" + w + " is too small for " + describe(g)
                     + " (the output would be " + oh + "×" + ow + ")");
         }
-    }
-
-    /** First output column whose input column {@code ow·stride + off} is ≥ 0, and one past the last inside [0, w). */
-    private static int firstValid(int off, int stride) {
-        return off >= 0 ? 0 : (-off + stride - 1) / stride;
-    }
-
-    private static int endValid(int off, int stride, int w, int outW) {
-        return w - 1 - off < 0 ? 0 : Math.min(outW, (w - 1 - off) / stride + 1);
     }
 
     static Tensor unfold(Tensor x, ConvGeometry g) {
@@ -114,43 +105,161 @@ final class Convolution {
     }
 
     /**
-     * The loops of every operation here: for image b of {@code n} (contiguous from {@code imgOff}), channel c and tap
-     * (i, j), the patch row starts at {@code colsOff + b·imageStride + ((c·kH + i)·kW + j)·tapStride}; for every output
-     * row r the valid output columns form one interval, read from (or, folding, added back to) one input row. The
-     * written array holds zeros where nothing is written (padding). Every offset fits an int: both arrays exist.
+     * The patch layout of one image shape: the image is copied into a zero-bordered buffer (C planes of hp × wp, the
+     * padding made real), and {@link #index} holds, for tap t = i·kW + j and output position q = r·outW + col, the
+     * offset {@code (r·sH + i·dH)·wp + col·sW + j·dW} of the pixel that patch q reads in a padded plane. A patch row is
+     * then one gather of L values, and folding one scatter-add (the L offsets of a tap are distinct), whatever the
+     * stride, padding or dilation: no per-run bounds, and vector gathers where the CPU has them.
      */
-    private static void copyPatches(Object img, int imgOff, int n, int c, int h, int w, ConvGeometry g, Object cols,
-                                    int colsOff, long imageStride, long tapStride, boolean fold) {
-        int kh = g.kernelH(), kw = g.kernelW(), oh = g.outH(h), ow = g.outW(w);
-        int sh = g.strideH(), sw = g.strideW();
-        for (int b = 0; b < n; b++) {
-            for (int ch = 0; ch < c; ch++) {
-                int plane = imgOff + (b * c + ch) * h * w;
-                for (int i = 0; i < kh; i++) {
-                    for (int j = 0; j < kw; j++) {
-                        int row = colsOff + (int) (b * imageStride + ((ch * kh + i) * kw + j) * tapStride);
-                        int colOff = j * g.dilationW() - g.padW();
-                        int lo = firstValid(colOff, sw), hi = endValid(colOff, sw, w, ow);
-                        if (lo >= hi) continue;
-                        for (int r = 0; r < oh; r++) {
-                            int ih = r * sh - g.padH() + i * g.dilationH();
-                            if (ih < 0 || ih >= h) continue; // a padding row: zero in the columns, nothing to add back
-                            int px = plane + ih * w + lo * sw + colOff, at = row + r * ow + lo, len = hi - lo;
-                            if (img instanceof float[] f) run(f, px, sw, (float[]) cols, at, len, fold);
-                            else run((double[]) img, px, sw, (double[]) cols, at, len, fold);
-                        }
+    private static final class Patches {
+        final int c, h, w, hp, wp, plane, taps, l;
+        private final int padH, padW;
+        private final int[] index;
+        private int[] rowIndex;
+
+        Patches(int c, int h, int w, ConvGeometry g) {
+            int kh = g.kernelH(), kw = g.kernelW(), oh = g.outH(h), ow = g.outW(w);
+            this.c = c;
+            this.h = h;
+            this.w = w;
+            this.padH = g.padH();
+            this.padW = g.padW();
+            // Every tap of every patch lies inside: (oh−1)·sH + (kH−1)·dH ≤ h + 2·padH − 1 by the definition of oh.
+            this.hp = h + 2 * padH;
+            this.wp = w + 2 * padW;
+            this.plane = hp * wp;
+            this.taps = kh * kw;
+            this.l = oh * ow;
+            this.index = new int[taps * l];
+            for (int i = 0; i < kh; i++) {
+                for (int j = 0; j < kw; j++) {
+                    int at = (i * kw + j) * l;
+                    for (int r = 0; r < oh; r++) {
+                        int row = (r * g.strideH() + i * g.dilationH()) * wp + j * g.dilationW();
+                        for (int q = 0; q < ow; q++) index[at + r * ow + q] = row + q * g.strideW();
                     }
                 }
             }
         }
+
+        /** A zeroed buffer for one padded image; {@link #unfold} keeps its border zero. */
+        Object buffer(DType dt) {
+            return Rows.array(dt, c * plane);
+        }
+
+        /**
+         * The patch rows of image {@code img[imgOff..]} (C, h, w, contiguous): row {@code ch·taps + t} (entries ordered
+         * (c, kh, kw), as PyTorch's unfold) to {@code cols[colsOff + (ch·taps + t)·tapStride ..]}, L values.
+         */
+        void unfold(Object img, int imgOff, Object pad, Object cols, int colsOff, long tapStride) {
+            // Typed arrays throughout: an arraycopy between Object-typed arrays is not compiled to a plain copy.
+            Kernels k = Kernels.active();
+            if (img instanceof float[] x) {
+                float[] pd = (float[]) pad, out = (float[]) cols;
+                for (int ch = 0; ch < c; ch++) {
+                    for (int y = 0; y < h; y++) System.arraycopy(x, imgOff + (ch * h + y) * w, pd, interior(ch, y), w);
+                    for (int t = 0; t < taps; t++) k.gather(pd, ch * plane, index, t * l, out, row(colsOff, ch, t, tapStride), l);
+                }
+            } else {
+                double[] x = (double[]) img, pd = (double[]) pad, out = (double[]) cols;
+                for (int ch = 0; ch < c; ch++) {
+                    for (int y = 0; y < h; y++) System.arraycopy(x, imgOff + (ch * h + y) * w, pd, interior(ch, y), w);
+                    for (int t = 0; t < taps; t++) k.gather(pd, ch * plane, index, t * l, out, row(colsOff, ch, t, tapStride), l);
+                }
+            }
+        }
+
+        /**
+         * The adjoint of {@link #unfold}: every patch entry added back to the pixel it was read from, taps in order,
+         * then the image written (not added) to {@code img[imgOff..]}.
+         */
+        void fold(Object cols, int colsOff, long tapStride, Object pad, Object img, int imgOff) {
+            Kernels k = Kernels.active();
+            if (img instanceof float[] x) {
+                float[] pd = (float[]) pad, in = (float[]) cols;
+                java.util.Arrays.fill(pd, 0f);
+                for (int ch = 0; ch < c; ch++) {
+                    for (int t = 0; t < taps; t++) k.scatterAdd(in, row(colsOff, ch, t, tapStride), index, t * l, pd, ch * plane, l);
+                    for (int y = 0; y < h; y++) System.arraycopy(pd, interior(ch, y), x, imgOff + (ch * h + y) * w, w);
+                }
+            } else {
+                double[] x = (double[]) img, pd = (double[]) pad, in = (double[]) cols;
+                java.util.Arrays.fill(pd, 0.0);
+                for (int ch = 0; ch < c; ch++) {
+                    for (int t = 0; t < taps; t++) k.scatterAdd(in, row(colsOff, ch, t, tapStride), index, t * l, pd, ch * plane, l);
+                    for (int y = 0; y < h; y++) System.arraycopy(pd, interior(ch, y), x, imgOff + (ch * h + y) * w, w);
+                }
+            }
+        }
+
+        /**
+         * The patches of image {@code img[imgOff..]} as rows: patch q (its C·taps entries ordered (c, kh, kw)) to
+         * {@code rows[rowsOff + q·C·taps ..]}, the transpose of {@link #unfold}'s layout. A product with the rows as
+         * its right operand reads them row-major, which packs with vector copies.
+         */
+        void unfoldRows(Object img, int imgOff, Object pad, Object rows, int rowsOff) {
+            int k = c * taps;
+            int[] at = rowIndex();
+            Kernels kern = Kernels.active();
+            if (img instanceof float[] x) {
+                float[] pd = (float[]) pad, out = (float[]) rows;
+                for (int ch = 0; ch < c; ch++) {
+                    for (int y = 0; y < h; y++) System.arraycopy(x, imgOff + (ch * h + y) * w, pd, interior(ch, y), w);
+                }
+                for (int q = 0; q < l; q++) kern.gather(pd, 0, at, q * k, out, rowsOff + q * k, k);
+            } else {
+                double[] x = (double[]) img, pd = (double[]) pad, out = (double[]) rows;
+                for (int ch = 0; ch < c; ch++) {
+                    for (int y = 0; y < h; y++) System.arraycopy(x, imgOff + (ch * h + y) * w, pd, interior(ch, y), w);
+                }
+                for (int q = 0; q < l; q++) kern.gather(pd, 0, at, q * k, out, rowsOff + q * k, k);
+            }
+        }
+
+        /** {@link #index} transposed, with the plane offsets added: entry (q, ch·taps + t) is where that value lies. */
+        private synchronized int[] rowIndex() {
+            if (rowIndex == null) {
+                int k = c * taps;
+                int[] at = new int[l * k];
+                for (int q = 0; q < l; q++) {
+                    for (int ch = 0; ch < c; ch++) {
+                        for (int t = 0; t < taps; t++) at[q * k + ch * taps + t] = ch * plane + index[t * l + q];
+                    }
+                }
+                rowIndex = at;
+            }
+            return rowIndex;
+        }
+
+        /** Where row y of channel ch starts inside the border of the padded buffer. */
+        private int interior(int ch, int y) {
+            return ch * plane + (y + padH) * wp + padW;
+        }
+
+        private int row(int colsOff, int ch, int t, long tapStride) {
+            return colsOff + (int) ((ch * taps + t) * tapStride);
+        }
     }
 
-    /** copyPatches over a whole contiguous image tensor and a contiguous column tensor. */
+    /**
+     * Unfolds (or folds) the images of a contiguous (N, C, h, w) tensor to (from) a contiguous column tensor, image b's
+     * patch rows starting at {@code b·imageStride} and lying {@code tapStride} apart. Images are independent and
+     * shared out in blocks, each with its own padded buffer.
+     */
     private static void copyPatches(Tensor image, ConvGeometry g, Tensor cols, long imageStride, long tapStride,
                                     boolean fold) {
         int[] s = image.shapeRef();
-        copyPatches(image.data(), image.offset(), s[0], s[1], s[2], s[3], g, cols.data(), cols.offset(), imageStride,
-                tapStride, fold);
+        Patches p = new Patches(s[1], s[2], s[3], g);
+        int n = s[0], size = s[1] * s[2] * s[3];
+        long work = (long) p.c * p.taps * p.l;
+        Blocks.run(n, (int) Math.max(1, Blocks.GRAIN / Math.max(1, work)), (b0, b1) -> {
+            Object pad = p.buffer(image.dtype());
+            for (int b = b0; b < b1; b++) {
+                int at = cols.offset() + (int) (b * imageStride);
+                if (fold) p.fold(cols.data(), at, tapStride, pad, image.data(), image.offset() + b * size);
+                else p.unfold(image.data(), image.offset() + b * size, pad, cols.data(), at, tapStride);
+            }
+        });
     }
 
     // ---------------------------------------------------------------- the convolution, image by image
@@ -175,11 +284,12 @@ final class Convolution {
         Tensor bc = bias == null ? null : bias.to(dt).contiguous();
         Tensor out = Tensor.allocate("conv2d", dt, new int[]{n, cout, g.outH(s[2]), g.outW(s[3])});
         if (out.numel() == 0) return out;
-        // Images are independent: shared out in blocks, each with its own patch buffer.
+        // Images are independent: shared out in blocks, each with its own patch buffers.
+        Patches p = new Patches(c, s[2], s[3], g);
         Blocks.run(n, imagesPerBlock(n), (b0, b1) -> {
-            Object cols = Rows.array(dt, k * l);
+            Object cols = Rows.array(dt, k * l), pad = p.buffer(dt);
             for (int b = b0; b < b1; b++) {
-                copyPatches(xc.data(), xc.offset() + b * c * s[2] * s[3], 1, c, s[2], s[3], g, cols, 0, 0, l, false);
+                p.unfold(xc.data(), xc.offset() + b * c * s[2] * s[3], pad, cols, 0, l);
                 gemm(cout, l, k, wc.data(), wc.offset(), k, 1, cols, 0, l, 1, out.data(), b * cout * l, l, false);
                 if (bc == null) continue;
                 for (int o = 0; o < cout; o++) {
@@ -216,14 +326,17 @@ final class Convolution {
         // each entry is one fma chain over images and positions in order.
         int chunk = Math.min(n, 4), plane = c * s[2] * s[3];
         Object cols = Rows.array(dt, chunk * k * l);
+        Patches p = new Patches(c, s[2], s[3], g);
         for (int b0 = 0; b0 < n; b0 += chunk) {
             int m = Math.min(chunk, n - b0), first = b0;
-            Blocks.run(m, 1, (i0, i1) -> copyPatches(xc.data(), xc.offset() + (first + i0) * plane, i1 - i0, c, s[2],
-                    s[3], g, cols, i0 * k * l, (long) k * l, l, false));
+            Blocks.run(m, 1, (i0, i1) -> {
+                Object pad = p.buffer(dt);
+                for (int i = i0; i < i1; i++) p.unfoldRows(xc.data(), xc.offset() + (first + i) * plane, pad, cols, i * k * l);
+            });
             for (int i = 0; i < m; i++) {
-                // G_n (C_out × L) times P_nᵀ (L × K, the buffer read transposed), added to the images before.
+                // G_n (C_out × L) times P_nᵀ (L × K, the patches as rows), added to the images before.
                 int b = b0 + i;
-                gemm(cout, k, l, gc.data(), gc.offset() + b * cout * l, l, 1, cols, i * k * l, 1, l, out.data(), 0, k, b > 0);
+                gemm(cout, k, l, gc.data(), gc.offset() + b * cout * l, l, 1, cols, i * k * l, k, 1, out.data(), 0, k, b > 0);
             }
         }
         return out;
@@ -256,13 +369,14 @@ final class Convolution {
         Tensor wc = weight.to(dt).contiguous(), gc = grad.to(dt).contiguous();
         Tensor out = Tensor.allocate("conv2dInputGrad", dt, new int[]{n, c, height, width});
         if (out.numel() == 0) return out;
-        // Images are independent: shared out in blocks, each with its own column buffer.
+        // Images are independent: shared out in blocks, each with its own column buffers.
+        Patches p = new Patches(c, height, width, g);
         Blocks.run(n, imagesPerBlock(n), (b0, b1) -> {
-            Object cols = Rows.array(dt, k * l);
+            Object cols = Rows.array(dt, k * l), pad = p.buffer(dt);
             for (int b = b0; b < b1; b++) {
                 // Wᵀ (K × C_out, the weight read transposed) times G_n (C_out × L), then back into image b.
                 gemm(k, l, cout, wc.data(), wc.offset(), 1, k, gc.data(), gc.offset() + b * cout * l, l, 1, cols, 0, l, false);
-                copyPatches(out.data(), b * c * height * width, 1, c, height, width, g, cols, 0, 0, l, true);
+                p.fold(cols, 0, l, pad, out.data(), b * c * height * width);
             }
         });
         return out;
@@ -298,33 +412,6 @@ final class Convolution {
         } else {
             Kernels.active().gemm(m, n, k, (double[]) a, aOff, aRs, aCs, (double[]) b, bOff, bRs, bCs, (double[]) c, cOff,
                     cRs, accumulate);
-        }
-    }
-
-    /** {@code col[at + q] = img[px + q·step]} for q in [0, len), or, folding, {@code img[px + q·step] += col[at + q]}. */
-    private static void run(float[] img, int px, int step, float[] col, int at, int len, boolean fold) {
-        if (fold) {
-            if (step == 1) for (int q = 0; q < len; q++) img[px + q] += col[at + q];
-            else if (step == 2) for (int q = 0; q < len; q++) img[px + 2 * q] += col[at + q];
-            else for (int q = 0; q < len; q++) img[px + q * step] += col[at + q];
-        } else if (step == 1) {
-            System.arraycopy(img, px, col, at, len);
-        } else if (step == 2) {
-            // The common strided case with a constant stride, which the compiler unrolls better.
-            for (int q = 0; q < len; q++) col[at + q] = img[px + 2 * q];
-        } else {
-            for (int q = 0; q < len; q++) col[at + q] = img[px + q * step];
-        }
-    }
-
-    private static void run(double[] img, int px, int step, double[] col, int at, int len, boolean fold) {
-        if (fold) {
-            if (step == 1) for (int q = 0; q < len; q++) img[px + q] += col[at + q];
-            else for (int q = 0; q < len; q++) img[px + q * step] += col[at + q];
-        } else if (step == 1) {
-            System.arraycopy(img, px, col, at, len);
-        } else {
-            for (int q = 0; q < len; q++) col[at + q] = img[px + q * step];
         }
     }
 }

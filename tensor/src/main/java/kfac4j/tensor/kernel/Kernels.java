@@ -50,6 +50,23 @@ public interface Kernels {
     double dot(double[] x, int xOff, double[] y, int yOff, int n);
 
     /**
+     * {@code y[yOff+i] = x[xOff + index[iOff+i]]} for i in [0, n): a gather, the way im2col reads one row of patch
+     * entries out of a zero-padded image (kfac4j.tensor.Convolution). Indices are not checked beyond what the JVM does.
+     */
+    void gather(float[] x, int xOff, int[] index, int iOff, float[] y, int yOff, int n);
+
+    void gather(double[] x, int xOff, int[] index, int iOff, double[] y, int yOff, int n);
+
+    /**
+     * {@code y[yOff + index[iOff+i]] += x[xOff+i]} for i in [0, n): the adjoint of {@link #gather} (col2im). The n
+     * indices must be distinct, so every element of y gets at most one addition and the result does not depend on
+     * the order in which they are made.
+     */
+    void scatterAdd(float[] x, int xOff, int[] index, int iOff, float[] y, int yOff, int n);
+
+    void scatterAdd(double[] x, int xOff, int[] index, int iOff, double[] y, int yOff, int n);
+
+    /**
      * General matrix product {@code C = A·B} (or {@code C += A·B} when {@code accumulate}) with A of shape m×k and B
      * of shape k×n, each addressed through a row stride and a column stride, so transposed and strided views need no
      * copy. C is m×n with unit column stride and row stride {@code cRs}. C must not overlap A or B.

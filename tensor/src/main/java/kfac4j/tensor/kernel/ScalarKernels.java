@@ -46,6 +46,26 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void gather(float[] x, int xOff, int[] index, int iOff, float[] y, int yOff, int n) {
+        for (int i = 0; i < n; i++) y[yOff + i] = x[xOff + index[iOff + i]];
+    }
+
+    @Override
+    public void gather(double[] x, int xOff, int[] index, int iOff, double[] y, int yOff, int n) {
+        for (int i = 0; i < n; i++) y[yOff + i] = x[xOff + index[iOff + i]];
+    }
+
+    @Override
+    public void scatterAdd(float[] x, int xOff, int[] index, int iOff, float[] y, int yOff, int n) {
+        for (int i = 0; i < n; i++) y[yOff + index[iOff + i]] += x[xOff + i];
+    }
+
+    @Override
+    public void scatterAdd(double[] x, int xOff, int[] index, int iOff, double[] y, int yOff, int n) {
+        for (int i = 0; i < n; i++) y[yOff + index[iOff + i]] += x[xOff + i];
+    }
+
+    @Override
     public double sum(float[] x, int off, int n) {
         double s = 0;
         for (int i = 0; i < n; i++) s += x[off + i];

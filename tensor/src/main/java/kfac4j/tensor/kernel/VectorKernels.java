@@ -223,6 +223,25 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void gather(float[] x, int xOff, int[] index, int iOff, float[] y, int yOff, int n) {
+        // One gather instruction per vector (AVX-512 and AVX2 have them): ~4× the scalar loop on im2col's rows.
+        int up = F32.loopBound(n), i = 0;
+        for (; i < up; i += F32L) FloatVector.fromArray(F32, x, xOff, index, iOff + i).intoArray(y, yOff + i);
+        for (; i < n; i++) y[yOff + i] = x[xOff + index[iOff + i]];
+    }
+
+    @Override
+    public void scatterAdd(float[] x, int xOff, int[] index, int iOff, float[] y, int yOff, int n) {
+        // Distinct indices: each lane's element is read, added to once and written back, as in the scalar loop.
+        int up = F32.loopBound(n), i = 0;
+        for (; i < up; i += F32L) {
+            FloatVector.fromArray(F32, y, yOff, index, iOff + i).add(FloatVector.fromArray(F32, x, xOff + i))
+                    .intoArray(y, yOff, index, iOff + i);
+        }
+        for (; i < n; i++) y[yOff + index[iOff + i]] += x[xOff + i];
+    }
+
+    @Override
     public double sum(float[] x, int off, int n) {
         // Half-width float loads widen to one double vector each; two accumulators hide the add latency.
         int step = F32H.length(), up = n - n % (2 * step), i = 0;
@@ -441,6 +460,23 @@ final class VectorKernels implements Kernels {
             DoubleVector.fromArray(F64, x, xOff + i).mul(a).add(DoubleVector.fromArray(F64, y, yOff + i)).intoArray(y, yOff + i);
         }
         for (; i < n; i++) y[yOff + i] += a * x[xOff + i];
+    }
+
+    @Override
+    public void gather(double[] x, int xOff, int[] index, int iOff, double[] y, int yOff, int n) {
+        int up = F64.loopBound(n), i = 0;
+        for (; i < up; i += F64L) DoubleVector.fromArray(F64, x, xOff, index, iOff + i).intoArray(y, yOff + i);
+        for (; i < n; i++) y[yOff + i] = x[xOff + index[iOff + i]];
+    }
+
+    @Override
+    public void scatterAdd(double[] x, int xOff, int[] index, int iOff, double[] y, int yOff, int n) {
+        int up = F64.loopBound(n), i = 0;
+        for (; i < up; i += F64L) {
+            DoubleVector.fromArray(F64, y, yOff, index, iOff + i).add(DoubleVector.fromArray(F64, x, xOff + i))
+                    .intoArray(y, yOff, index, iOff + i);
+        }
+        for (; i < n; i++) y[yOff + index[iOff + i]] += x[xOff + i];
     }
 
     @Override

@@ -170,6 +170,38 @@ class KernelAgreementTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("variants")
+    void gatherAndScatterAddAgreeBitForBit(KernelVariants.Variant v) {
+        Random rnd = new Random(7);
+        for (int n : SIZES) {
+            // Distinct indices in a random order over a source twice as long, read from offset 2 on.
+            List<Integer> order = new java.util.ArrayList<>();
+            for (int i = 0; i < 2 * n + 3; i++) order.add(i);
+            java.util.Collections.shuffle(order, rnd);
+            int[] index = new int[n + 1];
+            for (int i = 0; i < n; i++) index[i + 1] = order.get(i);
+            double[] x = values(rnd, 2 * n + 5, true), src = values(rnd, n + 3, true);
+            double[] want = filled(n + 4, -9), got = filled(n + 4, -9);
+            REF.gather(x, 2, index, 1, want, 1, n);
+            v.kernels().gather(x, 2, index, 1, got, 1, n);
+            assertSameBits("gather F64 n=" + n, want, got);
+            float[] xf = f32(x), wantF = f32(filled(n + 4, -9)), gotF = f32(filled(n + 4, -9));
+            REF.gather(xf, 2, index, 1, wantF, 1, n);
+            v.kernels().gather(xf, 2, index, 1, gotF, 1, n);
+            assertSameBits("gather F32 n=" + n, wantF, gotF);
+
+            double[] y = x.clone(), yRef = x.clone();
+            REF.scatterAdd(src, 3, index, 1, yRef, 2, n);
+            v.kernels().scatterAdd(src, 3, index, 1, y, 2, n);
+            assertSameBits("scatterAdd F64 n=" + n, yRef, y);
+            float[] yf = f32(x), yRefF = f32(x), srcF = f32(src);
+            REF.scatterAdd(srcF, 3, index, 1, yRefF, 2, n);
+            v.kernels().scatterAdd(srcF, 3, index, 1, yf, 2, n);
+            assertSameBits("scatterAdd F32 n=" + n, yRefF, yf);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
     void maxAgreesIncludingNaNAndInfinities(KernelVariants.Variant v) {
         Random rnd = new Random(4);
         for (int n : SIZES) {
