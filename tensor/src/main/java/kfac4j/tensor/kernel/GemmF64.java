@@ -61,8 +61,14 @@ final class GemmF64 {
     static final int DMR = 6;
     static final int DNV = VectorWidth.REGISTERS >= 32 ? 4 : 2;
     static final int DNR = DNV * L;
-    /** Products with fewer multiply-adds than this run on the calling thread (a fork costs more than it saves). */
-    static final long PARALLEL_MIN = 1L << 21;
+    /**
+     * Products with fewer multiply-adds than this run on the calling thread. Waking a parked pool thread takes tens of
+     * microseconds, the parts then wait for each other's panels of B, and two hardware threads may share one core:
+     * a 256³ product (2²⁴, a fraction of a millisecond) was measured slower on two threads than on one.
+     */
+    static final long PARALLEL_MIN = 1L << 25;
+    /** A batch of products that do not parallelise themselves is shared out from this many multiply-adds in all. */
+    static final long BATCH_PARALLEL_MIN = 1L << 21;
     /** Products with k ≤ KC and fewer multiply-adds than this skip packing. */
     static final long DIRECT_MAX = 1L << 21;
 
@@ -109,7 +115,7 @@ final class GemmF64 {
     static int batchParts(int count, int m, int n, int k) {
         long each = (long) m * n * k;
         int threads = ComputePool.parallelism();
-        if (count < 2 || threads < 2 || each >= PARALLEL_MIN || each * count < PARALLEL_MIN) return 1;
+        if (count < 2 || threads < 2 || each >= PARALLEL_MIN || each * count < BATCH_PARALLEL_MIN) return 1;
         return Math.min(count, 4 * threads);
     }
 

@@ -71,8 +71,8 @@ class GemmTest {
         return s;
     }
 
-    /** Large enough that GEMM packs, splits k into several blocks and runs on several threads. */
-    static final int[][] LARGE = {{129, 129, 129}, {131, 197, 300}, {300, 70, 131}, {8, 520, 600}};
+    /** Large enough that GEMM packs and splits k into several blocks; the last also runs on several threads. */
+    static final int[][] LARGE = {{129, 129, 129}, {131, 197, 300}, {300, 70, 131}, {8, 520, 600}, {260, 300, 520}};
 
     /** One product to check: inputs, the initial C, and the reference's results in both dtypes. */
     record Case(String what, int m, int n, int k, Operand a, Operand b, boolean accumulate, int cOff, int cRs,
@@ -313,7 +313,7 @@ class GemmTest {
         int before = ComputePool.parallelism();
         Random rnd = new Random(10);
         try {
-            for (int[] s : new int[][]{{257, 300, 301}, {600, 129, 140}, {7, 900, 400}}) {
+            for (int[] s : new int[][]{{257, 300, 521}, {600, 129, 440}, {7, 1900, 2600}}) {
                 Operand a = Operand.of(rnd, s[0], s[2], Layout.COLUMNS, false), b = Operand.of(rnd, s[2], s[1], Layout.ROWS, false);
                 assertThat((long) s[0] * s[1] * s[2]).isGreaterThanOrEqualTo(GemmF32.PARALLEL_MIN);
                 float[][] f = new float[2][];
