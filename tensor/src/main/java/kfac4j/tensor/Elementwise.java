@@ -3,6 +3,7 @@ package kfac4j.tensor;
 import java.util.Arrays;
 
 import kfac4j.tensor.kernel.BinaryOp;
+import kfac4j.tensor.kernel.Kernels;
 import kfac4j.tensor.kernel.UnaryOp;
 
 /**
@@ -261,27 +262,10 @@ final class Elementwise {
         return out;
     }
 
-    /**
-     * One run of wherePositive, {@code out[o + j] = x[xo + j] > 0 ? g[go + j] : +0}. Branch-free (a ReLU's inputs are
-     * positive about half the time, at random): x > 0 exactly when its bits, read as an integer, lie in [1, bits of
-     * +∞]; outside, the sign of (b − 1) or (∞ − b) is set, and that sign spread over the word masks g's bits to +0.
-     */
+    /** One run of wherePositive, {@code out[o + j] = x[xo + j] > 0 ? g[go + j] : +0}. */
     private static void keepPositive(Tensor g, int go, Tensor x, int xo, Tensor out, int o, int n) {
-        if (out.dtype() == DType.F32) {
-            float[] ga = g.f32(), xa = x.f32(), oa = out.f32();
-            for (int j = 0; j < n; j++) {
-                int b = Float.floatToRawIntBits(xa[xo + j]);
-                int drop = ((b - 1) | (0x7f800000 - b)) >> 31;
-                oa[o + j] = Float.intBitsToFloat(Float.floatToRawIntBits(ga[go + j]) & ~drop);
-            }
-        } else {
-            double[] ga = g.f64(), xa = x.f64(), oa = out.f64();
-            for (int j = 0; j < n; j++) {
-                long b = Double.doubleToRawLongBits(xa[xo + j]);
-                long drop = ((b - 1) | (0x7ff0000000000000L - b)) >> 63;
-                oa[o + j] = Double.longBitsToDouble(Double.doubleToRawLongBits(ga[go + j]) & ~drop);
-            }
-        }
+        if (out.dtype() == DType.F32) Kernels.active().keepWherePositive(g.f32(), go, x.f32(), xo, out.f32(), o, n);
+        else Kernels.active().keepWherePositive(g.f64(), go, x.f64(), xo, out.f64(), o, n);
     }
 
     /**

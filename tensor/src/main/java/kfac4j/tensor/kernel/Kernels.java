@@ -29,6 +29,14 @@ public interface Kernels {
     void binary(BinaryOp op, double[] a, int aOff, int aStep, double[] b, int bOff, int bStep, double[] y, int yOff,
                 int n);
 
+    /**
+     * {@code y[yOff+i] = x[xOff+i] > 0 ? g[gOff+i] : +0} for i in [0, n): the backward of ReLU (a NaN or a zero x
+     * drops g). {@code y} may alias {@code g} or {@code x} at the same offset.
+     */
+    void keepWherePositive(float[] g, int gOff, float[] x, int xOff, float[] y, int yOff, int n);
+
+    void keepWherePositive(double[] g, int gOff, double[] x, int xOff, double[] y, int yOff, int n);
+
     /** {@code y[yOff+i] += alpha * x[xOff+i]}: the update of every optimizer. */
     void axpy(int n, double alpha, float[] x, int xOff, float[] y, int yOff);
 

@@ -46,6 +46,27 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void keepWherePositive(float[] g, int gOff, float[] x, int xOff, float[] y, int yOff, int n) {
+        for (int i = 0; i < n; i++) {
+            // Branch-free (a ReLU's inputs are positive about half the time, at random): x > 0 exactly when its bits,
+            // read as an integer, lie in [1, bits of +∞]; outside, the sign of (b − 1) or (∞ − b) is set, and that
+            // sign spread over the word masks g's bits to +0.
+            int b = Float.floatToRawIntBits(x[xOff + i]);
+            int drop = ((b - 1) | (0x7f800000 - b)) >> 31;
+            y[yOff + i] = Float.intBitsToFloat(Float.floatToRawIntBits(g[gOff + i]) & ~drop);
+        }
+    }
+
+    @Override
+    public void keepWherePositive(double[] g, int gOff, double[] x, int xOff, double[] y, int yOff, int n) {
+        for (int i = 0; i < n; i++) {
+            long b = Double.doubleToRawLongBits(x[xOff + i]);
+            long drop = ((b - 1) | (0x7ff0000000000000L - b)) >> 63;
+            y[yOff + i] = Double.longBitsToDouble(Double.doubleToRawLongBits(g[gOff + i]) & ~drop);
+        }
+    }
+
+    @Override
     public void gather(float[] x, int xOff, int[] index, int iOff, float[] y, int yOff, int n) {
         for (int i = 0; i < n; i++) y[yOff + i] = x[xOff + index[iOff + i]];
     }

@@ -223,6 +223,18 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void keepWherePositive(float[] g, int gOff, float[] x, int xOff, float[] y, int yOff, int n) {
+        // x > 0 is false for NaN, ±0 and negatives, as in the scalar bit test; the dropped lanes are +0.
+        FloatVector zero = FloatVector.zero(F32);
+        int up = F32.loopBound(n), i = 0;
+        for (; i < up; i += F32L) {
+            zero.blend(FloatVector.fromArray(F32, g, gOff + i),
+                    FloatVector.fromArray(F32, x, xOff + i).compare(VectorOperators.GT, 0f)).intoArray(y, yOff + i);
+        }
+        if (i < n) ScalarKernels.INSTANCE.keepWherePositive(g, gOff + i, x, xOff + i, y, yOff + i, n - i);
+    }
+
+    @Override
     public void gather(float[] x, int xOff, int[] index, int iOff, float[] y, int yOff, int n) {
         // One gather instruction per vector (AVX-512 and AVX2 have them): ~4× the scalar loop on im2col's rows.
         int up = F32.loopBound(n), i = 0;
@@ -460,6 +472,17 @@ final class VectorKernels implements Kernels {
             DoubleVector.fromArray(F64, x, xOff + i).mul(a).add(DoubleVector.fromArray(F64, y, yOff + i)).intoArray(y, yOff + i);
         }
         for (; i < n; i++) y[yOff + i] += a * x[xOff + i];
+    }
+
+    @Override
+    public void keepWherePositive(double[] g, int gOff, double[] x, int xOff, double[] y, int yOff, int n) {
+        DoubleVector zero = DoubleVector.zero(F64);
+        int up = F64.loopBound(n), i = 0;
+        for (; i < up; i += F64L) {
+            zero.blend(DoubleVector.fromArray(F64, g, gOff + i),
+                    DoubleVector.fromArray(F64, x, xOff + i).compare(VectorOperators.GT, 0.0)).intoArray(y, yOff + i);
+        }
+        if (i < n) ScalarKernels.INSTANCE.keepWherePositive(g, gOff + i, x, xOff + i, y, yOff + i, n - i);
     }
 
     @Override

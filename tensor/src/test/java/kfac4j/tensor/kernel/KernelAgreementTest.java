@@ -170,6 +170,27 @@ class KernelAgreementTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("variants")
+    void keepWherePositiveAgreesBitForBitIncludingNaNAndSignedZeros(KernelVariants.Variant v) {
+        Random rnd = new Random(8);
+        for (int n : SIZES) {
+            double[] g = padded(values(rnd, n, true), 2, 1, 5.0), x = padded(values(rnd, n, true), 1, 2, 5.0);
+            double[] want = filled(n + 4, -9), got = filled(n + 4, -9);
+            REF.keepWherePositive(g, 2, x, 1, want, 3, n);
+            v.kernels().keepWherePositive(g, 2, x, 1, got, 3, n);
+            assertSameBits("keepWherePositive F64 n=" + n, want, got);
+            float[] gf = f32(g), xf = f32(x), wantF = f32(filled(n + 4, -9)), gotF = f32(filled(n + 4, -9));
+            REF.keepWherePositive(gf, 2, xf, 1, wantF, 3, n);
+            v.kernels().keepWherePositive(gf, 2, xf, 1, gotF, 3, n);
+            assertSameBits("keepWherePositive F32 n=" + n, wantF, gotF);
+            float[] inF = gf.clone(), inRefF = gf.clone();
+            REF.keepWherePositive(inRefF, 2, xf, 1, inRefF, 2, n);
+            v.kernels().keepWherePositive(inF, 2, xf, 1, inF, 2, n);
+            assertSameBits("keepWherePositive F32 in place n=" + n, inRefF, inF);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
     void gatherAndScatterAddAgreeBitForBit(KernelVariants.Variant v) {
         Random rnd = new Random(7);
         for (int n : SIZES) {
