@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
 
+import kfac4j.autograd.Variable;
 import kfac4j.nn.CaptureListener;
 import kfac4j.nn.SharedRows;
 import kfac4j.nn.WeightSharingLinear;
@@ -59,6 +60,11 @@ final class CaptureFanout implements CaptureListener {
     @Override
     public void onInput(WeightSharingLinear layer, int call, SharedRows input) {
         for (CaptureListener l : live()) l.onInput(layer, call, input);
+    }
+
+    @Override
+    public void onOutput(WeightSharingLinear layer, int call, Variable output) {
+        for (CaptureListener l : live()) l.onOutput(layer, call, output);
     }
 
     @Override

@@ -23,6 +23,7 @@ final class CurvatureCapture implements CaptureListener {
     private final List<KfacLayer> layers;
     private final Map<WeightSharingLinear, Integer> index = new IdentityHashMap<>();
     private final List<SortedMap<Integer, SharedRows>> inputs = new ArrayList<>();
+    private final List<List<Variable>> outputs = new ArrayList<>();
     private List<SortedMap<Integer, SharedRows>> pass;
 
     CurvatureCapture(List<KfacLayer> layers) {
@@ -30,6 +31,7 @@ final class CurvatureCapture implements CaptureListener {
         for (int i = 0; i < layers.size(); i++) {
             index.put(layers.get(i).layer(), i);
             inputs.add(new TreeMap<>());
+            outputs.add(new ArrayList<>());
         }
     }
 
@@ -39,12 +41,18 @@ final class CurvatureCapture implements CaptureListener {
 
     /**
      * What a Fisher pass asks the gradient of, so that backpropagation reaches every layer's output (and runs its
-     * capture hook) while computing as little as possible: each layer's bias (its gradient is a sum over rows), or
-     * its weight when it has none. The returned gradients themselves are discarded.
+     * capture hook) while computing as little as possible: the output variables of the calls kept since
+     * {@link #clear()}, so that no parameter gradient and nothing below the lowest layer is computed. A layer with no
+     * kept call (its forward ran before capture was on) is reached through its bias, or its weight when it has none.
+     * The returned gradients themselves are discarded.
      */
     List<Variable> passTargets() {
         List<Variable> out = new ArrayList<>();
-        for (KfacLayer l : layers) out.add((l.hasBias() ? l.layer().bias() : l.layer().weight()).variable());
+        for (int i = 0; i < layers.size(); i++) {
+            KfacLayer l = layers.get(i);
+            if (!outputs.get(i).isEmpty()) out.addAll(outputs.get(i));
+            else out.add((l.hasBias() ? l.layer().bias() : l.layer().weight()).variable());
+        }
         return out;
     }
 
@@ -61,6 +69,7 @@ final class CurvatureCapture implements CaptureListener {
     /** Forgets every kept input, ready for the next forward pass. */
     void clear() {
         for (SortedMap<Integer, SharedRows> m : inputs) m.clear();
+        for (List<Variable> o : outputs) o.clear();
         pass = null;
     }
 
@@ -68,6 +77,12 @@ final class CurvatureCapture implements CaptureListener {
     public void onInput(WeightSharingLinear layer, int call, SharedRows rows) {
         Integer i = index.get(layer);
         if (i != null && Grad.isEnabled()) inputs.get(i).put(call, rows);
+    }
+
+    @Override
+    public void onOutput(WeightSharingLinear layer, int call, Variable output) {
+        Integer i = index.get(layer);
+        if (i != null && Grad.isEnabled()) outputs.get(i).add(output);
     }
 
     @Override

@@ -44,6 +44,7 @@ final class Capture {
         CaptureListener l = listener;
         int call = calls++;
         l.onInput(layer, call, input);
+        l.onOutput(layer, call, output);
         output.onGrad(g -> {
             l.onOutputGrad(layer, call, outputRows.apply(g.value()));
             return g;

@@ -1,5 +1,7 @@
 package kfac4j.nn;
 
+import kfac4j.autograd.Variable;
+
 /**
  * Receives what a {@link WeightSharingLinear} layer sees while capture is on: its input rows at every forward call,
  * and the gradient with respect to its output rows at every backward pass through that call. K-FAC builds its
@@ -12,6 +14,14 @@ package kfac4j.nn;
 public interface CaptureListener {
     /** The layer's input rows for forward call {@code call} (before the bias is applied; no homogeneous column). */
     void onInput(WeightSharingLinear layer, int call, SharedRows input);
+
+    /**
+     * The variable forward call {@code call} returned, whose gradient {@link #onOutputGrad} reports: a backward pass
+     * that asks for the gradients of these variables alone reaches every layer's output and computes nothing below
+     * the lowest one.
+     */
+    default void onOutput(WeightSharingLinear layer, int call, Variable output) {
+    }
 
     /** The gradient with respect to the layer's output rows of call {@code call}, once per backward pass. */
     void onOutputGrad(WeightSharingLinear layer, int call, SharedRows outputGrad);
