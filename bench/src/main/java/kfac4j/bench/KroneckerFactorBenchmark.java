@@ -19,7 +19,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The product behind every K-FAC factor update, aᵀa for the (N·R) × D matrix of layer inputs (DESIGN.md §5.2):
- * a tall-skinny GEMM whose left operand is a transposed view (2·D²·N·R flops).
+ * a tall-skinny GEMM whose left operand is a transposed view. Counted as 2·D²·N·R flops, the full product's, although
+ * the kernels compute only the tiles on or below the diagonal and mirror them ({@link #gram}); {@link #fullProduct}
+ * multiplies a copy of aᵀ by a, the same bits the long way, for comparison.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -34,16 +36,22 @@ public class KroneckerFactorBenchmark {
     @Param({"F32"})
     public DType dtype;
 
-    private Tensor a;
+    private Tensor a, aT;
 
     @Setup
     public void setup() {
         String[] p = shape.split("x");
         a = new Rng(0).normal(dtype, 0, 1, Integer.parseInt(p[0]), Integer.parseInt(p[1]));
+        aT = a.mT().contiguous();
     }
 
     @Benchmark
     public Tensor gram() {
         return a.mT().matmul(a);
+    }
+
+    @Benchmark
+    public Tensor fullProduct() {
+        return aT.matmul(a);
     }
 }
