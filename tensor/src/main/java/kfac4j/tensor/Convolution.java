@@ -322,9 +322,12 @@ final class Convolution {
         Tensor xc = x.to(dt).contiguous(), gc = grad.to(dt).contiguous();
         Tensor out = Tensor.allocate("conv2dWeightGrad", dt, new int[]{cout, k});
         if (out.numel() == 0 || n == 0) return out;
-        // The patches of a few images at a time are built in parallel; the products then run in image order, so that
-        // each entry is one fma chain over images and positions in order.
+        // The patches of a few images at a time are built in parallel; then the products run in image order, so that
+        // each entry is one fma chain over images and positions in order, in parallel over fixed blocks of the
+        // output's columns (or, for a narrow output, rows), cut by its shape alone.
         int chunk = Math.min(n, 4), plane = c * s[2] * s[3];
+        int panels = (k + 31) / 32, byColumns = Math.min(4, panels), byRows = Math.min(4, (cout + 15) / 16);
+        int parts = panels > 1 ? byColumns : byRows;
         Object cols = Rows.array(dt, chunk * k * l);
         Patches p = new Patches(c, s[2], s[3], g);
         for (int b0 = 0; b0 < n; b0 += chunk) {
@@ -333,11 +336,20 @@ final class Convolution {
                 Object pad = p.buffer(dt);
                 for (int i = i0; i < i1; i++) p.unfoldRows(xc.data(), xc.offset() + (first + i) * plane, pad, cols, i * k * l);
             });
-            for (int i = 0; i < m; i++) {
-                // G_n (C_out × L) times P_nᵀ (L × K, the patches as rows), added to the images before.
-                int b = b0 + i;
-                gemm(cout, k, l, gc.data(), gc.offset() + b * cout * l, l, 1, cols, i * k * l, k, 1, out.data(), 0, k, b > 0);
-            }
+            Blocks.run(parts, 1, (j0, j1) -> {
+                for (int j = j0; j < j1; j++) {
+                    // Columns [c0, c1) and rows [r0, r1) of the output: whole 32-column panels, or 16-row bands.
+                    int c0 = panels > 1 ? Math.min(k, panels * j / parts * 32) : 0;
+                    int c1 = panels > 1 ? Math.min(k, panels * (j + 1) / parts * 32) : k;
+                    int r0 = panels > 1 ? 0 : cout * j / parts, r1 = panels > 1 ? cout : cout * (j + 1) / parts;
+                    for (int i = 0; i < m; i++) {
+                        // G_n (C_out × L) times P_nᵀ (L × K, the patches as rows), added to the images before.
+                        int b = first + i;
+                        gemm(r1 - r0, c1 - c0, l, gc.data(), gc.offset() + (b * cout + r0) * l, l, 1, cols, i * k * l + c0,
+                                k, 1, out.data(), r0 * k + c0, k, b > 0);
+                    }
+                }
+            });
         }
         return out;
     }

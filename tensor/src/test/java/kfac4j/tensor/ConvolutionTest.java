@@ -164,13 +164,17 @@ class ConvolutionTest {
         // is one fma chain in a fixed order, so the two must agree exactly, in both dtypes.
         Random rnd = new Random(55);
         int tested = 0;
-        while (tested < 30) {
+        while (tested < 40) {
+            // The last ten are wide enough for the weight gradient's parallel blocks of columns (or rows).
+            boolean wide = tested >= 30;
             ConvGeometry g = randomGeometry(rnd);
-            int n = 1 + rnd.nextInt(3), c = 1 + rnd.nextInt(3), h = 1 + rnd.nextInt(8), w = 1 + rnd.nextInt(8);
+            int n = 1 + rnd.nextInt(wide ? 6 : 3), c = 1 + rnd.nextInt(wide ? 12 : 3), h = 1 + rnd.nextInt(8),
+                    w = 1 + rnd.nextInt(8);
             if (g.outH(h) < 1 || g.outW(w) < 1) continue;
             tested++;
             DType dt = tested % 2 == 0 ? DType.F32 : DType.F64;
-            int k = c * g.kernelH() * g.kernelW(), oh = g.outH(h), ow = g.outW(w), l = oh * ow, cout = 1 + rnd.nextInt(5);
+            int k = c * g.kernelH() * g.kernelW(), oh = g.outH(h), ow = g.outW(w), l = oh * ow,
+                    cout = 1 + rnd.nextInt(wide ? 70 : 5);
             Tensor x = Layouts.build(Layouts.values(rnd, n * c * h * w, dt), new int[]{n, c, h, w}, dt,
                     Layouts.Layout.values()[rnd.nextInt(3)]);
             Tensor wt = Tensor.fromArray(Layouts.values(rnd, cout * k, dt), cout, k).to(dt);
