@@ -324,10 +324,10 @@ final class Convolution {
         if (out.numel() == 0 || n == 0) return out;
         // The patches of a few images at a time are built in parallel; then the products run in image order, so that
         // each entry is one fma chain over images and positions in order, in parallel over fixed blocks of the
-        // output's columns (or, for a narrow output, rows), cut by its shape alone.
+        // output's columns cut by its shape alone (an output one panel wide, as for 3 input channels, stays whole:
+        // split by rows, each block would pack the patches again, for no gain measured on two threads).
         int chunk = Math.min(n, 4), plane = c * s[2] * s[3];
-        int panels = (k + 31) / 32, byColumns = Math.min(4, panels), byRows = Math.min(4, (cout + 15) / 16);
-        int parts = panels > 1 ? byColumns : byRows;
+        int panels = (k + 31) / 32, parts = Math.min(4, panels);
         Object cols = Rows.array(dt, chunk * k * l);
         Patches p = new Patches(c, s[2], s[3], g);
         for (int b0 = 0; b0 < n; b0 += chunk) {
@@ -338,15 +338,13 @@ final class Convolution {
             });
             Blocks.run(parts, 1, (j0, j1) -> {
                 for (int j = j0; j < j1; j++) {
-                    // Columns [c0, c1) and rows [r0, r1) of the output: whole 32-column panels, or 16-row bands.
-                    int c0 = panels > 1 ? Math.min(k, panels * j / parts * 32) : 0;
-                    int c1 = panels > 1 ? Math.min(k, panels * (j + 1) / parts * 32) : k;
-                    int r0 = panels > 1 ? 0 : cout * j / parts, r1 = panels > 1 ? cout : cout * (j + 1) / parts;
+                    // Columns [c0, c1) of the output: whole 32-column panels.
+                    int c0 = Math.min(k, panels * j / parts * 32), c1 = Math.min(k, panels * (j + 1) / parts * 32);
                     for (int i = 0; i < m; i++) {
                         // G_n (C_out × L) times P_nᵀ (L × K, the patches as rows), added to the images before.
                         int b = first + i;
-                        gemm(r1 - r0, c1 - c0, l, gc.data(), gc.offset() + (b * cout + r0) * l, l, 1, cols, i * k * l + c0,
-                                k, 1, out.data(), r0 * k + c0, k, b > 0);
+                        gemm(cout, c1 - c0, l, gc.data(), gc.offset() + b * cout * l, l, 1, cols, i * k * l + c0, k, 1,
+                                out.data(), c0, k, b > 0);
                     }
                 }
             });

@@ -165,7 +165,7 @@ class ConvolutionTest {
         Random rnd = new Random(55);
         int tested = 0;
         while (tested < 40) {
-            // The last ten are wide enough for the weight gradient's parallel blocks of columns (or rows).
+            // The last ten are wide enough for the weight gradient's parallel blocks of columns.
             boolean wide = tested >= 30;
             ConvGeometry g = randomGeometry(rnd);
             int n = 1 + rnd.nextInt(wide ? 6 : 3), c = 1 + rnd.nextInt(wide ? 12 : 3), h = 1 + rnd.nextInt(8),
