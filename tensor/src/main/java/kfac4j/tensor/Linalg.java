@@ -14,7 +14,8 @@ import kfac4j.tensor.kernel.Kernels;
  * wider dtype, as the elementwise operations.
  *
  * <p>The O(n³) parts are blocked so that most of their work is matrix-matrix products through
- * {@link Kernels#gemm}: Cholesky (left-looking), LU (right-looking), triangular solves with many right-hand sides,
+ * {@link Kernels#gemm}: Cholesky, the triangular inverse and product behind {@link #choleskyInverse}, LU (all
+ * right-looking), triangular solves with many right-hand sides,
  * and the eigensolver's tridiagonalisation panels, back-transformation and divide-and-conquer merges (see {@link SymmetricEigen}).
  *
  * <p>Inputs must be finite; a NaN or infinity in the part of the matrix a routine reads is reported with its index.
@@ -44,55 +45,157 @@ public final class Linalg {
     }
 
     /**
-     * Blocked left-looking Cholesky on the lower triangle of a row-major n×n array; the strict upper triangle is
-     * zeroed. For each block column J: A[J:, J] −= L[J:, :J] L[J, :J]ᵀ (one GEMM), then the unblocked algorithm on
-     * the panel, whose inner products run along contiguous rows.
+     * Blocked right-looking Cholesky on the lower triangle of a row-major n×n array; the strict upper triangle is
+     * zeroed. For each block column J, with R the rows below it (DESIGN.md §7): L[J,J] by the unblocked algorithm;
+     * L[R,J] = A[R,J] L[J,J]⁻ᵀ, one GEMM with the inverse of the small triangle L[J,J] (as GPU Cholesky codes do: the
+     * inverse of a well-scaled jb × jb triangle costs little accuracy and turns jb² row updates into one product);
+     * then A[R,R] −= L[R,J] L[R,J]ᵀ, one GEMM per block column of R on and below the diagonal, so that the update
+     * costs about n³/6 multiply-adds in all.
      */
     static void choleskyInPlace(double[] a, int n) {
         Kernels k = Kernels.active();
-        double[] packed = new double[BLOCK * n];
+        double[] inverse = new double[BLOCK * BLOCK];
+        double[] panel = new double[BLOCK * n];
+        double[] negated = new double[BLOCK * n];
         for (int j0 = 0; j0 < n; j0 += BLOCK) {
-            int jb = Math.min(BLOCK, n - j0);
-            if (j0 > 0) {
-                // packed = −L[J, :J]ᵀ (j0 × jb), so that one accumulating GEMM subtracts the update.
-                for (int p = 0; p < j0; p++) {
-                    for (int q = 0; q < jb; q++) packed[p * jb + q] = -a[(j0 + q) * n + p];
-                }
-                k.gemm(n - j0, jb, j0, a, j0 * n, n, 1, packed, 0, jb, 1, a, j0 * n + j0, n, true);
+            int jb = Math.min(BLOCK, n - j0), j1 = j0 + jb, m = n - j1;
+            choleskyBlock(a, n, j0, jb, k);
+            if (m == 0) break;
+            // panel = A[R,J] L[J,J]⁻ᵀ = L[R,J] (m × jb): B is the transpose of the inverse's row-major copy.
+            lowerInverseBlock(a, n, j0, jb, inverse, false);
+            k.gemm(m, jb, jb, a, j1 * n + j0, n, 1, inverse, 0, 1, jb, panel, 0, jb, false);
+            // negated = −L[R,J]ᵀ (jb × m), read below as B with unit column stride.
+            for (int i = 0; i < m; i++) {
+                System.arraycopy(panel, i * jb, a, (j1 + i) * n + j0, jb);
+                for (int q = 0; q < jb; q++) negated[q * m + i] = -panel[i * jb + q];
             }
-            for (int j = j0; j < j0 + jb; j++) {
-                int rj = j * n;
-                double pivot = a[rj + j] - k.dot(a, rj + j0, a, rj + j0, j - j0);
-                if (!(pivot > 0)) throw new NotPositiveDefiniteException(j, pivot, n);
-                double ljj = Math.sqrt(pivot);
-                a[rj + j] = ljj;
-                for (int i = j + 1; i < n; i++) {
-                    int ri = i * n;
-                    a[ri + j] = (a[ri + j] - k.dot(a, ri + j0, a, rj + j0, j - j0)) / ljj;
-                }
+            // A[R,R] −= L[R,J] L[R,J]ᵀ on the lower triangle only, a block column C of R at a time:
+            // A[C.., C] += L[C.., J] (−L[C,J]ᵀ), rows from C's first down; nothing above the diagonal blocks.
+            for (int c0 = 0; c0 < m; c0 += BLOCK) {
+                int cb = Math.min(BLOCK, m - c0);
+                k.gemm(m - c0, cb, jb, panel, c0 * jb, jb, 1, negated, c0, m, 1, a, (j1 + c0) * n + j1 + c0, n, true);
             }
         }
         for (int i = 0; i < n; i++) Arrays.fill(a, i * n + i + 1, i * n + n, 0.0);
     }
 
+    /** The unblocked Cholesky of the diagonal block A[J,J] (rows and columns j0 .. j0 + jb − 1), in place. */
+    private static void choleskyBlock(double[] a, int n, int j0, int jb, Kernels k) {
+        for (int j = j0; j < j0 + jb; j++) {
+            int rj = j * n;
+            double pivot = a[rj + j] - k.dot(a, rj + j0, a, rj + j0, j - j0);
+            if (!(pivot > 0)) throw new NotPositiveDefiniteException(j, pivot, n);
+            double ljj = Math.sqrt(pivot);
+            a[rj + j] = ljj;
+            for (int i = j + 1; i < j0 + jb; i++) {
+                int ri = i * n;
+                a[ri + j] = (a[ri + j] - k.dot(a, ri + j0, a, rj + j0, j - j0)) / ljj;
+            }
+        }
+    }
+
     /** (L Lᵀ)⁻¹ from a Cholesky factor L (only its lower triangle is read): the inverse of an SPD matrix. */
     public static Tensor choleskyInverse(Tensor l) {
         int n = square("choleskyInverse", l);
-        double[] lower = read("choleskyInverse", l, Triangle.LOWER);
-        requireNonZeroDiagonal("choleskyInverse", l, lower, n);
-        double[] y = new double[n * n];
-        for (int i = 0; i < n; i++) y[i * n + i] = 1;
-        solveLowerInPlace(lower, n, y, n, false);
-        // (L Lᵀ)⁻¹ = L⁻ᵀ L⁻¹ = Yᵀ Y with Y = L⁻¹ lower triangular: block row P of Y only reaches columns < end(P).
-        double[] x = new double[n * n];
-        Kernels k = Kernels.active();
-        for (int p0 = 0; p0 < n; p0 += BLOCK) {
-            int p1 = Math.min(n, p0 + BLOCK);
-            k.gemm(p1, p1, p1 - p0, y, p0 * n, 1, n, y, p0 * n, n, 1, x, 0, n, true);
-        }
-        symmetrise(x, n);
+        double[] y = read("choleskyInverse", l, Triangle.LOWER);
+        requireNonZeroDiagonal("choleskyInverse", l, y, n);
+        lowerInverseInPlace(y, n);
+        double[] x = lowerGram(y, n);
         requireFiniteResult("choleskyInverse", l, x);
         return result(l.dtype(), x, n, n);
+    }
+
+    /**
+     * L ← L⁻¹ for lower-triangular L (row-major n×n, strict upper triangle zero), blocked from the last block column
+     * to the first (as LAPACK's trtri): with Y = L⁻¹ already in place on the rows and columns R after block J,
+     * Y[J,J] = L[J,J]⁻¹ and Y[R,J] = −Y[R,R] L[R,J] Y[J,J] (DESIGN.md §7). The product with the triangular Y[R,R]
+     * runs one GEMM per block row of R, each only as deep as that row reaches, so the whole costs about n³/6
+     * multiply-adds.
+     */
+    static void lowerInverseInPlace(double[] a, int n) {
+        Kernels k = Kernels.active();
+        double[] diagonal = new double[BLOCK * BLOCK];
+        double[] scaled = new double[BLOCK * n];
+        for (int j0 = (n - 1) / BLOCK * BLOCK; j0 >= 0; j0 -= BLOCK) {
+            int jb = Math.min(BLOCK, n - j0), j1 = j0 + jb, m = n - j1;
+            lowerInverseBlock(a, n, j0, jb, diagonal, true);
+            if (m == 0) continue;
+            // scaled = −L[R,J] Y[J,J] (m × jb), the sign folded into the copy of Y[J,J].
+            for (int t = 0; t < jb * jb; t++) diagonal[t] = -diagonal[t];
+            k.gemm(m, jb, jb, a, j1 * n + j0, n, 1, diagonal, 0, jb, 1, scaled, 0, jb, false);
+            // Y[R,J] = Y[R,R] scaled, block row by block row: block row [r0, r1) of Y[R,R] is zero past column r1.
+            for (int r0 = j1; r0 < n; r0 += BLOCK) {
+                int r1 = Math.min(n, r0 + BLOCK);
+                k.gemm(r1 - r0, jb, r1 - j1, a, r0 * n + j1, n, 1, scaled, 0, jb, 1, a, r0 * n + j0, n, false);
+            }
+        }
+    }
+
+    /**
+     * The unblocked inverse of the diagonal block L[J,J] into {@code work} (jb × jb, row-major, zero above the
+     * diagonal), and over L[J,J] itself when {@code inPlace}. Row by row: Y[i][i] = 1/L[i][i] and
+     * Y[i][c] = −(Σ_{c≤p<i} L[i][p] Y[p][c]) / L[i][i].
+     */
+    private static void lowerInverseBlock(double[] a, int n, int j0, int jb, double[] work, boolean inPlace) {
+        Arrays.fill(work, 0, jb * jb, 0.0);
+        for (int i = 0; i < jb; i++) {
+            int ri = (j0 + i) * n + j0, wi = i * jb;
+            double lii = a[ri + i];
+            for (int p = 0; p < i; p++) {
+                double lip = a[ri + p];
+                int wp = p * jb;
+                for (int c = 0; c <= p; c++) work[wi + c] -= lip * work[wp + c];
+            }
+            for (int c = 0; c < i; c++) work[wi + c] /= lii;
+            work[wi + i] = 1 / lii;
+        }
+        if (inPlace) for (int i = 0; i < jb; i++) System.arraycopy(work, i * jb, a, (j0 + i) * n + j0, i + 1);
+    }
+
+    /**
+     * YᵀY for lower-triangular Y (row-major n×n, strict upper triangle zero). X[i][c] = Σ_p Y[p][i] Y[p][c] over
+     * p ≥ max(i, c), so block row P of Y adds to block column Q ≤ P of X's lower triangle only from X's row q0
+     * down to P's end: X[q0:p1, Q] += Y[P, q0:p1]ᵀ Y[P, Q], one GEMM each, about n³/6 multiply-adds in all. The
+     * upper triangle is mirrored from the lower, so the result is exactly symmetric.
+     */
+    static double[] lowerGram(double[] y, int n) {
+        Kernels k = Kernels.active();
+        double[] x = new double[n * n];
+        // Block row P copied twice, so that both operands are read with short unit-stride rows rather than with the
+        // row stride n (which for n a multiple of 64 maps a column's entries onto a few cache sets):
+        // columns = Y[P, :p1]ᵀ (p1 × pb), and rows = Y[P, :p1] as consecutive pb × BLOCK blocks.
+        double[] columns = new double[n * BLOCK];
+        double[] rows = new double[n * BLOCK];
+        for (int p0 = 0; p0 < n; p0 += BLOCK) {
+            int p1 = Math.min(n, p0 + BLOCK), pb = p1 - p0;
+            for (int t = 0; t < pb; t++) {
+                int yt = (p0 + t) * n;
+                for (int i = 0; i < p1; i++) columns[i * pb + t] = y[yt + i];
+                for (int q0 = 0; q0 < p1; q0 += BLOCK) {
+                    int qb = Math.min(BLOCK, p1 - q0);
+                    System.arraycopy(y, yt + q0, rows, q0 * pb + t * qb, qb);
+                }
+            }
+            for (int q0 = 0; q0 < p1; q0 += BLOCK) {
+                int qb = Math.min(BLOCK, p1 - q0);
+                k.gemm(p1 - q0, qb, pb, columns, q0 * pb, pb, 1, rows, q0 * pb, qb, 1, x, q0 * n + q0, n, true);
+            }
+        }
+        mirrorLower(x, n);
+        return x;
+    }
+
+    /** X[c][i] = X[i][c] for c < i, by square tiles so that the strided writes of a tile stay in cache. */
+    private static void mirrorLower(double[] x, int n) {
+        for (int i0 = 0; i0 < n; i0 += BLOCK) {
+            int i1 = Math.min(n, i0 + BLOCK);
+            for (int c0 = 0; c0 <= i0; c0 += BLOCK) {
+                for (int i = i0; i < i1; i++) {
+                    int end = Math.min(i, c0 + BLOCK);
+                    for (int c = c0; c < end; c++) x[c * n + i] = x[i * n + c];
+                }
+            }
+        }
     }
 
     /** Solves L Lᵀ X = B from a Cholesky factor L (lower triangle read); B a vector of length n or an n×r matrix. */
@@ -411,17 +514,6 @@ public final class Linalg {
             for (int j = 0; j < n; j++) t[j * n + i] = m[i * n + j];
         }
         return t;
-    }
-
-    /** Replaces a square matrix by (M + Mᵀ)/2, so a result that is symmetric in exact arithmetic is exactly so. */
-    private static void symmetrise(double[] m, int n) {
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < i; j++) {
-                double v = 0.5 * (m[i * n + j] + m[j * n + i]);
-                m[i * n + j] = v;
-                m[j * n + i] = v;
-            }
-        }
     }
 
     /** Wraps a row-major double array (without copying for F64) as a tensor of the given dtype and shape. */

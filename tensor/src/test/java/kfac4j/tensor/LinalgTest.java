@@ -224,6 +224,44 @@ class LinalgTest {
     }
 
     @Test
+    void choleskyNamesAPivotThatTheUpdateOfAnEarlierBlockMadeNegative() {
+        // Column 5 (first block) makes the Schur complement at 130 (third block) 1 − 2² = −3.
+        int n = 150;
+        double[] m = Tensor.eye(DType.F64, n).toDoubleArray();
+        m[130 * n + 5] = 2;
+        m[5 * n + 130] = 2;
+        assertThatThrownBy(() -> Linalg.cholesky(Tensor.fromArray(m, n, n)))
+                .isInstanceOf(NotPositiveDefiniteException.class)
+                .hasMessage("cholesky: matrix of size 150×150 is not positive definite: pivot 130 is -3.0");
+    }
+
+    /**
+     * The blocked Cholesky and inverse against the textbook algorithms in F64, well and badly conditioned. Both
+     * compute L to a backward error of order n·ε‖A‖, so they may differ by about n·ε·κ(A) relative, with κ bounded
+     * here by ‖A‖_F / shift (the smallest eigenvalue of B Bᵀ/n + shift·I is at least the shift).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 63, 64, 65, 300, 513})
+    void blockedCholeskyAndInverseMatchTheUnblockedAlgorithms(int n) {
+        for (double shift : new double[]{0.5, 1e-6}) {
+            double[] a = randomSpd(n, 700 + n);
+            for (int i = 0; i < n; i++) a[i * n + i] += shift - 0.5;
+            double kappa = norm(a) / shift, tolerance = 4 * n * EPS * kappa;
+            double[] want = unblockedCholesky(a, n);
+            Tensor l = Linalg.cholesky(Tensor.fromArray(a, n, n));
+            assertThat(relativeError(l.toDoubleArray(), want)).as("L, shift %s", shift).isLessThanOrEqualTo(tolerance);
+            double[] inverse = Linalg.choleskyInverse(l).toDoubleArray();
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < i; j++) assertThat(inverse[j * n + i]).isEqualTo(inverse[i * n + j]);
+            }
+            assertThat(relativeError(inverse, unblockedInverse(want, n))).as("inverse, shift %s", shift)
+                    .isLessThanOrEqualTo(tolerance);
+            assertThat(relativeError(product(a, n, n, false, inverse, n, false), identity(n)))
+                    .as("A A⁻¹ − I, shift %s", shift).isLessThanOrEqualTo(tolerance);
+        }
+    }
+
+    @Test
     void choleskyRejectsNonSquareInput() {
         assertThatThrownBy(() -> Linalg.cholesky(Tensor.zeros(DType.F64, 3, 2)))
                 .hasMessage("cholesky: expected a square matrix, got shape [3, 2]");
@@ -470,6 +508,46 @@ class LinalgTest {
         for (int i = 0; i < n * n; i++) s[i] /= Math.max(n, 1);
         for (int i = 0; i < n; i++) s[i * n + i] += 0.5;
         return s;
+    }
+
+    private static final double EPS = Math.ulp(1.0);
+
+    /**
+     * The textbook Cholesky, column by column:
+     * L[j][j] = √(A[j][j] − Σ L[j][p]²), L[i][j] = (A[i][j] − Σ L[i][p] L[j][p]) / L[j][j].
+     */
+    private static double[] unblockedCholesky(double[] a, int n) {
+        double[] l = new double[n * n];
+        for (int j = 0; j < n; j++) {
+            double d = a[j * n + j];
+            for (int p = 0; p < j; p++) d -= l[j * n + p] * l[j * n + p];
+            l[j * n + j] = Math.sqrt(d);
+            for (int i = j + 1; i < n; i++) {
+                double v = a[i * n + j];
+                for (int p = 0; p < j; p++) v -= l[i * n + p] * l[j * n + p];
+                l[i * n + j] = v / l[j * n + j];
+            }
+        }
+        return l;
+    }
+
+    /** (L Lᵀ)⁻¹ one column at a time: forward substitution with L, then back substitution with Lᵀ. */
+    private static double[] unblockedInverse(double[] l, int n) {
+        double[] x = new double[n * n];
+        double[] y = new double[n];
+        for (int c = 0; c < n; c++) {
+            for (int i = 0; i < n; i++) {
+                double v = i == c ? 1 : 0;
+                for (int p = 0; p < i; p++) v -= l[i * n + p] * y[p];
+                y[i] = v / l[i * n + i];
+            }
+            for (int i = n - 1; i >= 0; i--) {
+                double v = y[i];
+                for (int p = i + 1; p < n; p++) v -= l[p * n + i] * x[p * n + c];
+                x[i * n + c] = v / l[i * n + i];
+            }
+        }
+        return x;
     }
 
     static double[] randomMatrix(int rows, int cols, long seed) {
