@@ -18,7 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p><b>How.</b> The micro-kernel keeps an MR × NR block of C in vector registers and, for each p, broadcasts one
  * element of A per row and multiply-adds it into the vectors of row p of B. Large products use the blocked scheme of
  * Goto and van de Geijn: B is packed into KC-deep blocks of NR-wide panels, A into MR-tall panels, so that the
- * micro-kernel reads both with unit stride; transposed and strided operands are only ever read while packing. Each
+ * micro-kernel reads both with unit stride; transposed and strided operands are only ever read while packing (a
+ * panel of row-major A is gathered L columns at a time, a vector gather and store per L values). Each
  * panel of A (in L1) sweeps across the panels of a KC × NC block of B (1 MiB, in L2), so consecutive tiles of
  * C are neighbours in memory. The rows of C are split into a fixed number of parts that run on the
  * {@link ComputePool}; B's panels are packed on demand by the first part that needs each one, so a product is one
@@ -161,7 +162,7 @@ final class GemmF64 {
             int ai = aOff + i0 * aRs, ars = aRs, acs = aCs;
             if (rows < DMR) {
                 // The last band has fewer than DMR rows: copy them into a DMR-row panel padded with zero rows.
-                packPanelA(DMR, rows, k, a, ai, aRs, aCs, scratch, aEdge);
+                packPanelA(DMR, rows, k, a, ai, aRs, aCs, null, scratch, aEdge);
                 as = scratch;
                 ai = aEdge;
                 ars = 1;
@@ -268,6 +269,7 @@ final class GemmF64 {
     private static void macro(int r0, int r1, int q0, int q1, int first, PackedB pb, double[] a, int aOff, int aRs,
                               int aCs, double[] c, int cOff, int cRs, boolean loadFirst, int j0, boolean lower) {
         double[] ap = take(PACKED_A, MC * KC + MR * NR), bp = pb.bp;
+        int[] map = aCs == 1 ? GemmF32.gatherMap(MR, L, aRs) : null;
         int edge = MC * KC, count = q1 - q0;
         for (int pc = 0; pc < pb.kbn; pc += KC) {
             int kc = Math.min(KC, pb.kbn - pc);
@@ -275,8 +277,8 @@ final class GemmF64 {
             for (int ic = r0; ic < r1; ic += MC) {
                 int mc = Math.min(MC, r1 - ic);
                 for (int ir = 0; ir < mc; ir += MR) {
-                    packPanelA(MR, Math.min(MR, mc - ir), kc, a, aOff + (ic + ir) * aRs + pc * aCs, aRs, aCs, ap,
-                            ir * kc);
+                    packPanelA(MR, Math.min(MR, mc - ir), kc, a, aOff + (ic + ir) * aRs + pc * aCs, aRs, aCs, map,
+                            ap, ir * kc);
                 }
                 for (int ir = 0; ir < mc; ir += MR) {
                     int rows = Math.min(MR, mc - ir), ai = ir * kc;
@@ -371,18 +373,28 @@ final class GemmF64 {
 
     // ------------------------------------------------------------------ packing
 
+
     /**
      * {@code rows} ≤ {@code height} rows of A (k columns) into a panel {@code height} tall, column after column,
-     * padded with zero rows.
+     * padded with zero rows. {@code map} ({@link GemmF32#gatherMap} of height, L and aRs, or null) lets a whole panel
+     * of row-major A be gathered L columns at a time rather than copied value by value.
      */
-    private static void packPanelA(int height, int rows, int k, double[] a, int src, int aRs, int aCs, double[] ap,
-                                   int dst) {
+    private static void packPanelA(int height, int rows, int k, double[] a, int src, int aRs, int aCs, int[] map,
+                                   double[] ap, int dst) {
         int r = 0;
         if (aCs == 1) {
-            // Row-major A: six row streams at a time.
+            int p0 = 0;
+            if (map != null && rows == height) {
+                for (; p0 + L <= k; p0 += L) {
+                    for (int o = 0, s = src + p0, d = dst + p0 * height; o < height; o++, d += L) {
+                        DoubleVector.fromArray(S, a, s, map, o * L).intoArray(ap, d);
+                    }
+                }
+            }
+            // Row-major A, the columns left: six row streams at a time.
             for (; r + 6 <= rows; r += 6) {
                 int s0 = src + r * aRs, s1 = s0 + aRs, s2 = s1 + aRs, s3 = s2 + aRs, s4 = s3 + aRs, s5 = s4 + aRs;
-                for (int p = 0, d = dst + r; p < k; p++, d += height) {
+                for (int p = p0, d = dst + r + p0 * height; p < k; p++, d += height) {
                     ap[d] = a[s0 + p];
                     ap[d + 1] = a[s1 + p];
                     ap[d + 2] = a[s2 + p];
