@@ -194,6 +194,25 @@ class ConvolutionTest {
     }
 
     @Test
+    void deepPatchesSplitIntoChunksKeepTheBitsOfTheWholeProduct() {
+        // 40 channels of 3×3 taps: patches 360 deep, which the per-image products take in chunks (continuing every
+        // entry's fma chain); the results must still be those of the whole batch's single products.
+        Random rnd = new Random(56);
+        for (DType dt : DType.values()) {
+            ConvGeometry g = ConvGeometry.square(3, 2, 1, 1);
+            int n = 3, c = 40, h = 9, w = 7, k = c * 9, cout = 6, oh = g.outH(h), ow = g.outW(w), l = oh * ow;
+            Tensor x = Tensor.fromArray(Layouts.values(rnd, n * c * h * w, dt), n, c, h, w).to(dt);
+            Tensor wt = Tensor.fromArray(Layouts.values(rnd, cout * k, dt), cout, k).to(dt);
+            Tensor grad = Tensor.fromArray(Layouts.values(rnd, n * cout * l, dt), n, cout, oh, ow).to(dt);
+            Tensor cols = x.unfoldColumns(g), gc = grad.reshape(n, cout, l).permute(1, 0, 2).reshape(cout, n * l);
+            assertThat(x.conv2d(wt, null, g).toDoubleArray()).as("forward " + dt)
+                    .containsExactly(wt.matmul(cols).reshape(cout, n, oh, ow).permute(1, 0, 2, 3).toDoubleArray());
+            assertThat(Tensor.conv2dInputGrad(wt, grad, g, h, w).toDoubleArray()).as("input gradient " + dt)
+                    .containsExactly(wt.mT().matmul(gc).foldColumns(g, h, w).toDoubleArray());
+        }
+    }
+
+    @Test
     void convolutionChecksItsOperands() {
         ConvGeometry g = ConvGeometry.square(3, 1, 1, 1);
         Tensor x = Tensor.zeros(DType.F32, 2, 3, 5, 5);
