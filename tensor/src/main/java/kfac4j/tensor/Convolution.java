@@ -142,9 +142,20 @@ final class Convolution {
             }
         }
 
-        /** A zeroed buffer for one padded image; {@link #unfold} keeps its border zero. */
+        /**
+         * A zeroed buffer for one padded image, plus one element that stays zero (what {@link #unfoldRows} reads into
+         * the padding of its rows); {@link #unfold} keeps the border zero.
+         */
         Object buffer(DType dt) {
-            return Rows.array(dt, c * plane);
+            return Rows.array(dt, c * plane + 1);
+        }
+
+        /**
+         * The row stride of {@link #unfoldRows}: C·taps rounded up to a multiple of 16, so that every row is gathered in
+         * whole vectors (a 3-channel 3×3 patch of 27 entries would otherwise be one vector and 11 scalar reads).
+         */
+        int rowStride() {
+            return (c * taps + 15) / 16 * 16;
         }
 
         /**
@@ -193,12 +204,12 @@ final class Convolution {
         }
 
         /**
-         * The patches of image {@code img[imgOff..]} as rows: patch q (its C·taps entries ordered (c, kh, kw)) to
-         * {@code rows[rowsOff + q·C·taps ..]}, the transpose of {@link #unfold}'s layout. A product with the rows as
-         * its right operand reads them row-major, which packs with vector copies.
+         * The patches of image {@code img[imgOff..]} as rows: patch q (its C·taps entries ordered (c, kh, kw), then
+         * zeros up to {@link #rowStride()}) to {@code rows[rowsOff + q·rowStride ..]}, the transpose of {@link #unfold}'s
+         * layout. A product with the rows as its right operand reads them row-major, which packs with vector copies.
          */
         void unfoldRows(Object img, int imgOff, Object pad, Object rows, int rowsOff) {
-            int k = c * taps;
+            int k = rowStride();
             int[] at = rowIndex();
             Kernels kern = Kernels.active();
             if (img instanceof float[] x) {
@@ -216,11 +227,15 @@ final class Convolution {
             }
         }
 
-        /** {@link #index} transposed, with the plane offsets added: entry (q, ch·taps + t) is where that value lies. */
+        /**
+         * {@link #index} transposed, with the plane offsets added: entry (q, ch·taps + t) is where that value lies;
+         * entries beyond C·taps point at the buffer's last element, which is zero.
+         */
         private synchronized int[] rowIndex() {
             if (rowIndex == null) {
-                int k = c * taps;
+                int k = rowStride();
                 int[] at = new int[l * k];
+                java.util.Arrays.fill(at, c * plane);
                 for (int q = 0; q < l; q++) {
                     for (int ch = 0; ch < c; ch++) {
                         for (int t = 0; t < taps; t++) at[q * k + ch * taps + t] = ch * plane + index[t * l + q];
@@ -328,13 +343,14 @@ final class Convolution {
         // split by rows, each block would pack the patches again, for no gain measured on two threads).
         int chunk = Math.min(n, 4), plane = c * s[2] * s[3];
         int panels = (k + 31) / 32, parts = Math.min(4, panels);
-        Object cols = Rows.array(dt, chunk * k * l);
         Patches p = new Patches(c, s[2], s[3], g);
+        int kp = p.rowStride();
+        Object cols = Rows.array(dt, chunk * kp * l);
         for (int b0 = 0; b0 < n; b0 += chunk) {
             int m = Math.min(chunk, n - b0), first = b0;
             Blocks.run(m, 1, (i0, i1) -> {
                 Object pad = p.buffer(dt);
-                for (int i = i0; i < i1; i++) p.unfoldRows(xc.data(), xc.offset() + (first + i) * plane, pad, cols, i * k * l);
+                for (int i = i0; i < i1; i++) p.unfoldRows(xc.data(), xc.offset() + (first + i) * plane, pad, cols, i * kp * l);
             });
             Blocks.run(parts, 1, (j0, j1) -> {
                 for (int j = j0; j < j1; j++) {
@@ -343,7 +359,7 @@ final class Convolution {
                     for (int i = 0; i < m; i++) {
                         // G_n (C_out × L) times P_nᵀ (L × K, the patches as rows), added to the images before.
                         int b = first + i;
-                        gemm(cout, c1 - c0, l, gc.data(), gc.offset() + b * cout * l, l, 1, cols, i * k * l + c0, k, 1,
+                        gemm(cout, c1 - c0, l, gc.data(), gc.offset() + b * cout * l, l, 1, cols, i * kp * l + c0, kp, 1,
                                 out.data(), c0, k, b > 0);
                     }
                 }
