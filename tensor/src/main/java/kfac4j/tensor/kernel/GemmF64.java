@@ -312,6 +312,8 @@ final class GemmF64 {
         final int nc, panels, kbn;
         private final double[] b;
         private final int bOff, bRs, bCs, j0, p0;
+        /** For column-major B: the gather map of a panel's row ({@link GemmF32#gatherMap}), else null. */
+        private final int[] rowMap;
         private final AtomicIntegerArray state;
 
         PackedB(double[] b, int bOff, int bRs, int bCs, double[] bp, int j0, int nc, int p0, int kbn) {
@@ -325,6 +327,7 @@ final class GemmF64 {
             this.p0 = p0;
             this.kbn = kbn;
             this.panels = (nc + NR - 1) / NR;
+            this.rowMap = bRs == 1 && bCs != 1 ? GemmF32.gatherMap(NR, 1, bCs) : null;
             this.state = new AtomicIntegerArray(((kbn + KC - 1) / KC) * panels);
         }
 
@@ -335,7 +338,7 @@ final class GemmF64 {
             if (state.compareAndSet(u, UNPACKED, PACKING)) {
                 try {
                     packPanelB(Math.min(NR, nc - q * NR), kc, b, bOff + (p0 + pc) * bRs + (j0 + q * NR) * bCs, bRs,
-                            bCs, bp, at);
+                            bCs, rowMap, bp, at);
                 } finally {
                     state.set(u, PACKED); // the volatile write publishes the panel to the parts that read it
                 }
@@ -417,8 +420,13 @@ final class GemmF64 {
         }
     }
 
-    /** {@code cols} ≤ NR columns of B (k rows) into an NR-wide panel, row after row, padded with zero columns. */
-    private static void packPanelB(int cols, int k, double[] b, int src, int bRs, int bCs, double[] bp, int dst) {
+    /**
+     * {@code cols} ≤ NR columns of B (k rows) into an NR-wide panel, row after row, padded with zero columns.
+     * {@code rowMap} ({@link GemmF32#gatherMap} of NR, 1 and bCs, or null) lets a whole panel of column-major B (the
+     * weight of a linear layer, read as Wᵀ) be gathered a row at a time rather than copied value by value.
+     */
+    private static void packPanelB(int cols, int k, double[] b, int src, int bRs, int bCs, int[] rowMap, double[] bp,
+                                   int dst) {
         if (bCs == 1 && cols == NR) {
             // Row-major B, a whole panel: two vectors per row (a call to arraycopy per 128 bytes costs more).
             for (int p = 0, s = src, d = dst; p < k; p++, s += bRs, d += NR) {
@@ -430,6 +438,12 @@ final class GemmF64 {
                 int d = dst + p * NR;
                 System.arraycopy(b, src + p * bRs, bp, d, cols);
                 Arrays.fill(bp, d + cols, d + NR, 0.0);
+            }
+        } else if (rowMap != null && cols == NR) {
+            // Column-major B (a transposed view), a whole panel: each row of the panel is two vector gathers.
+            for (int p = 0, s = src, d = dst; p < k; p++, s++, d += NR) {
+                DoubleVector.fromArray(S, b, s, rowMap, 0).intoArray(bp, d);
+                DoubleVector.fromArray(S, b, s, rowMap, L).intoArray(bp, d + L);
             }
         } else if (bRs == 1) {
             // Column-major B (a transposed view): read each column with unit stride.
