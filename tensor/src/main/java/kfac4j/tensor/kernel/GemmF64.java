@@ -74,11 +74,11 @@ final class GemmF64 {
     static final int DNV = VectorWidth.REGISTERS >= 32 ? 4 : 2;
     static final int DNR = DNV * L;
     /**
-     * Products with fewer multiply-adds than this run on the calling thread. Waking a parked pool thread takes tens of
-     * microseconds, the parts then wait for each other's panels of B, and two hardware threads may share one core:
-     * a 256³ product (2²⁴, a fraction of a millisecond) was measured slower on two threads than on one.
+     * Products with fewer multiply-adds than this run on the calling thread. With workers that are still spinning
+     * from the last job ({@link ComputePool#SPIN_NANOS}) a 256³ product (2²⁴) is faster on two threads (bench
+     * command on a quiet machine: 0.38 -> 0.26-0.34 ms); below 2²² the fork costs about what it saves.
      */
-    static final long PARALLEL_MIN = 1L << 25;
+    static final long PARALLEL_MIN = 1L << 22;
     /** A batch of products that do not parallelise themselves is shared out from this many multiply-adds in all. */
     static final long BATCH_PARALLEL_MIN = 1L << 21;
     /** Products with k ≤ KC and fewer multiply-adds than this skip packing. */
