@@ -360,22 +360,9 @@ final class Elementwise {
         }
     }
 
-    private static void requireBroadcastsTo(String op, Tensor src, int[] target) {
-        int[] s;
-        try {
-            s = Shapes.broadcast(op, target, src.shapeRef());
-        } catch (IllegalArgumentException e) {
-            s = null;
-        }
-        if (!Arrays.equals(s, target)) {
-            throw new IllegalArgumentException(op + ": source shape " + Shapes.str(src.shapeRef())
-                    + " does not broadcast to the target shape " + Shapes.str(target));
-        }
-    }
-
     static void addScaledInPlace(Tensor t, double alpha, Tensor x) {
         requireWritable("addScaledInPlace", t);
-        requireBroadcastsTo("addScaledInPlace", x, t.shapeRef());
+        Shapes.requireBroadcastsTo("addScaledInPlace", "source shape", x.shapeRef(), "target shape", t.shapeRef());
         Tensor src = x.to(t.dtype());
         if (t.isContiguous() && src.isContiguous() && Arrays.equals(src.shapeRef(), t.shapeRef())) {
             // Aliasing is harmless here: element i of the target only reads element i of the source.
@@ -432,7 +419,7 @@ final class Elementwise {
     /** Writes {@code src} broadcast to t's shape into t's elements, whatever t's strides. */
     static void copyFromInPlace(Tensor t, Tensor src) {
         requireWritable("copyFromInPlace", t);
-        requireBroadcastsTo("copyFromInPlace", src, t.shapeRef());
+        Shapes.requireBroadcastsTo("copyFromInPlace", "source shape", src.shapeRef(), "target shape", t.shapeRef());
         Tensor s = src.to(t.dtype()).expand(t.shapeRef());
         // A source that views the target's own storage could be overwritten before it is read.
         if (s.sharesStorageWith(t)) s = s.copy();

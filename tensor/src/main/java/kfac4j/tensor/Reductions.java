@@ -332,16 +332,7 @@ final class Reductions {
     static Tensor maskedSoftmax(Tensor x, double scale, Tensor mask) {
         if (x.rank() == 0) throw new IllegalArgumentException("maskedSoftmax: needs rank ≥ 1, got a 0-d tensor");
         int[] shape = x.shapeRef();
-        int[] b;
-        try {
-            b = Shapes.broadcast("maskedSoftmax", shape, mask.shapeRef());
-        } catch (IllegalArgumentException e) {
-            b = null;
-        }
-        if (!Arrays.equals(b, shape)) {
-            throw new IllegalArgumentException("maskedSoftmax: mask of shape " + Shapes.str(mask.shapeRef())
-                    + " does not broadcast to the scores' shape " + Shapes.str(shape));
-        }
+        Shapes.requireBroadcastsTo("maskedSoftmax", "mask of shape", mask.shapeRef(), "scores' shape", shape);
         DType dt = x.dtype();
         Tensor xc = x.contiguous(), out = Tensor.allocate(dt, shape);
         int n = out.numel(), rank = shape.length, r = shape[rank - 1];

@@ -59,6 +59,23 @@ final class Shapes {
         return out;
     }
 
+    /**
+     * Checks that {@code source} broadcasts to exactly {@code target} (as an in-place write or a mask must), else an
+     * error such as "op: mask of shape [2] does not broadcast to the tensor's shape [3]".
+     */
+    static void requireBroadcastsTo(String op, String sourceName, int[] source, String targetName, int[] target) {
+        int[] s;
+        try {
+            s = broadcast(op, target, source);
+        } catch (IllegalArgumentException e) {
+            s = null;
+        }
+        if (!Arrays.equals(s, target)) {
+            throw new IllegalArgumentException(op + ": " + sourceName + " " + str(source) + " does not broadcast to the "
+                    + targetName + " " + str(target));
+        }
+    }
+
     /** Strides that read a tensor of the given shape and strides as if it had shape {@code target} (0 on broadcast axes). */
     static int[] broadcastStrides(int[] shape, int[] strides, int[] target) {
         int[] out = new int[target.length];

@@ -602,16 +602,7 @@ public final class Tensor {
 
     /** This tensor with {@code value} wherever the mask (broadcast to this tensor's shape) is non-zero. */
     public Tensor maskedFill(Tensor mask, double value) {
-        int[] s;
-        try {
-            s = Shapes.broadcast("maskedFill", shape, mask.shapeRef());
-        } catch (IllegalArgumentException e) {
-            s = null;
-        }
-        if (!Arrays.equals(s, shape)) {
-            throw new IllegalArgumentException("maskedFill: mask of shape " + Shapes.str(mask.shapeRef())
-                    + " does not broadcast to the tensor's shape " + Shapes.str(shape));
-        }
+        Shapes.requireBroadcastsTo("maskedFill", "mask of shape", mask.shapeRef(), "tensor's shape", shape);
         return Elementwise.where(mask, scalar(dtype, value), this);
     }
 
