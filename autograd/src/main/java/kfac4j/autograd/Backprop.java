@@ -70,7 +70,7 @@ final class Backprop {
         List<Tensor> aliased = new ArrayList<>(); // tensors a leaf's grad must not share storage with
         aliased.add(seed);
 
-        try (Grad.Scope s = createGraph ? Grad.enabled() : Grad.disabled()) {
+        try (Grad.Scope s = createGraph ? Grad.enabled() : Grad.disabled(); Grad.Scope k = Grad.keepingGraph(keepGraph)) {
             grads.put(output, new Sum(Variable.constant(seed)));
             for (Node node : order) {
                 if (leadsToWanted != null && !leadsToWanted.contains(node)) continue;

@@ -15,6 +15,7 @@ import kfac4j.tensor.Tensor;
  */
 public final class Grad {
     private static final ThreadLocal<boolean[]> ENABLED = ThreadLocal.withInitial(() -> new boolean[]{true});
+    private static final ThreadLocal<boolean[]> GRAPH_KEPT = ThreadLocal.withInitial(() -> new boolean[]{false});
 
     private Grad() {
     }
@@ -38,6 +39,23 @@ public final class Grad {
         boolean[] flag = ENABLED.get();
         boolean previous = flag[0];
         flag[0] = on;
+        return () -> flag[0] = previous;
+    }
+
+    /**
+     * Whether the backward pass running on this thread keeps the graph for another pass over it. A rule may then keep
+     * work that does not depend on the incoming gradient (an activation's derivative) for the next pass, instead of
+     * recomputing it; in a pass that frees the graph there is no next pass to keep it for.
+     */
+    public static boolean isGraphKept() {
+        return GRAPH_KEPT.get()[0];
+    }
+
+    /** Marks the backward pass now starting on this thread as keeping the graph, or not; close restores. */
+    static Scope keepingGraph(boolean kept) {
+        boolean[] flag = GRAPH_KEPT.get();
+        boolean previous = flag[0];
+        flag[0] = kept;
         return () -> flag[0] = previous;
     }
 

@@ -344,10 +344,16 @@ public final class Variable {
     /** GELU, exact: x Φ(x); d/dx = Φ(x) + x φ(x), with Φ the normal CDF and φ its density. */
     public Variable gelu() {
         Variable x = this;
+        Tensor[] derivative = new Tensor[1]; // GELU'(x), kept by the first of several passes over a kept graph
         return Node.record("gelu", value.gelu(), in(x), (g, o, n) -> {
-            // Not recording: the derivative in one fused pass; recording (double backward): composed of
-            // differentiable operations, so that the gradient itself can be differentiated.
-            if (!Grad.isEnabled()) return in(c(x.value.geluBackward(g.value)));
+            // Not recording: the derivative in one fused pass, or, when the graph is kept for another pass (the
+            // Fisher's backward before the true one), computed once and kept; recording (double backward): composed
+            // of differentiable operations, so that the gradient itself can be differentiated.
+            if (!Grad.isEnabled()) {
+                if (derivative[0] == null && !Grad.isGraphKept()) return in(c(x.value.geluBackward(g.value)));
+                if (derivative[0] == null) derivative[0] = x.value.geluDerivative();
+                return in(c(g.value.mul(derivative[0])));
+            }
             Variable cdf = x.mul(1 / Math.sqrt(2)).erf().add(1).mul(0.5);
             Variable pdf = x.square().mul(-0.5).exp().mul(1 / Math.sqrt(2 * Math.PI));
             return in(g.mul(cdf.add(x.mul(pdf))));

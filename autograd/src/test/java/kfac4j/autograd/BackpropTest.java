@@ -61,6 +61,41 @@ class BackpropTest {
     }
 
     @Test
+    void rulesAreToldWhetherTheGraphIsKeptForAnotherPass() {
+        List<Boolean> kept = new ArrayList<>();
+        Variable x = Variable.leaf(Tensor.of(1, 2));
+        Variable y = Node.record("probe", x.value().mul(2), new Variable[]{x}, (g, o, n) -> {
+            kept.add(Grad.isGraphKept());
+            return new Variable[]{g.mul(2)};
+        });
+        y.backward(Tensor.of(1, 1), true);
+        Grad.grad(y, Tensor.of(1, 1), List.of(x), true, false);
+        y.backward(Tensor.of(1, 1), false);
+        assertThat(kept).containsExactly(true, true, false);
+        assertThat(Grad.isGraphKept()).isFalse();
+    }
+
+    @Test
+    void geluGradientIsTheSameInEveryPassOverAKeptGraph() {
+        // The first pass over a kept graph keeps GELU'(x) for the next; every pass must agree, to the bit, with the
+        // fused rule of a pass that frees the graph.
+        Tensor x0 = randn(5, 7), seed1 = randn(5, 7), seed2 = randn(5, 7);
+        for (DType dt : new DType[]{DType.F64, DType.F32}) {
+            Variable fresh1 = Variable.leaf(x0.to(dt)), fresh2 = Variable.leaf(x0.to(dt));
+            fresh1.gelu().backward(seed1.to(dt), false);
+            fresh2.gelu().backward(seed2.to(dt), false);
+            Variable x = Variable.leaf(x0.to(dt));
+            Variable y = x.gelu();
+            for (int pass = 0; pass < 2; pass++) {
+                assertThat(flat(Grad.grad(y, seed1.to(dt), List.of(x), true, false).get(0).value()))
+                        .containsExactly(flat(fresh1.grad()));
+                assertThat(flat(Grad.grad(y, seed2.to(dt), List.of(x), true, false).get(0).value()))
+                        .containsExactly(flat(fresh2.grad()));
+            }
+        }
+    }
+
+    @Test
     void gradientsAccumulateOverBackwardCallsUntilZeroed() {
         Variable x = Variable.leaf(Tensor.of(1, 2, 3));
         x.square().sum().backward();
