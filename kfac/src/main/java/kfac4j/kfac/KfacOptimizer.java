@@ -222,7 +222,8 @@ public final class KfacOptimizer {
             if (f == null) continue;
             if (!f.isFinite()) return "non-finite curvature statistics in layer " + layers.get(i).name();
             KroneckerFactors old = next[i].factors();
-            KroneckerFactors merged = old == null ? f : old.movingAverage(f, config.emaDecay);
+            // This batch's factors are fresh tensors of the statistics: averaged in without a copy.
+            KroneckerFactors merged = old == null ? f : old.movingAverageInPlace(f, config.emaDecay);
             next[i] = new LayerState(merged, next[i].basis(), next[i].factored(), next[i].corrected(), next[i].momentum());
         }
         return null;
@@ -302,9 +303,8 @@ public final class KfacOptimizer {
         Tensor[] momenta = new Tensor[n];
         for (int i = 0; i < n; i++) {
             if (directions[i] == null) continue;
-            Tensor scaled = directions[i].mul(kl);
-            Tensor old = next[i].momentum();
-            momenta[i] = old == null || config.momentum == 0 ? scaled : old.mul(config.momentum).add(scaled);
+            Tensor scaled = directions[i].mul(kl), old = next[i].momentum();
+            momenta[i] = old == null || config.momentum == 0 ? scaled : scaled.addScaledInPlace(config.momentum, old);
             if (!KroneckerFactors.allFinite(momenta[i])) return skip(lossValue, lr, "non-finite update in layer " + layers.get(i).name());
         }
         // Fallback parameters.

@@ -137,12 +137,17 @@ public record KroneckerFactors(Tensor a, Tensor g) implements LayerCurvature {
 
     /** {@code decay · this + (1 − decay) · latest}: the exponential moving average of both factors. */
     public KroneckerFactors movingAverage(KroneckerFactors latest, double decay) {
+        return movingAverageInPlace(new KroneckerFactors(latest.a.copy(), latest.g.copy()), decay);
+    }
+
+    /** As {@link #movingAverage}, written over {@code latest}'s tensors, which the caller owns and gives up. */
+    KroneckerFactors movingAverageInPlace(KroneckerFactors latest, double decay) {
         if (latest.inputDim() != inputDim() || latest.outputDim() != outputDim()) {
             throw new IllegalArgumentException("KroneckerFactors.movingAverage: factors of shapes A " + inputDim()
                     + "², G " + outputDim() + "² and A " + latest.inputDim() + "², G " + latest.outputDim() + "²");
         }
-        return new KroneckerFactors(latest.a.mul(1 - decay).addScaledInPlace(decay, a),
-                latest.g.mul(1 - decay).addScaledInPlace(decay, g));
+        return new KroneckerFactors(latest.a.mulInPlace(1 - decay).addScaledInPlace(decay, a),
+                latest.g.mulInPlace(1 - decay).addScaledInPlace(decay, g));
     }
 
     /**

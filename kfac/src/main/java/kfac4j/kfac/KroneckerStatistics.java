@@ -113,7 +113,7 @@ final class KroneckerStatistics {
             Tensor g;
             if (fisher == FisherType.FORWARD_ONLY) g = Tensor.eye(a.dtype(), l.outputDim());
             else if (!stats[i].hasOutputGrads()) g = Tensor.zeros(a.dtype(), l.outputDim(), l.outputDim());
-            else g = stats[i].factors(outputScale()).g();
+            else g = stats[i].outputFactor(outputScale());
             out.put(l.name(), new KroneckerFactors(a, g));
         }
         return out;

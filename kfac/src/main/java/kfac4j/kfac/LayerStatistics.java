@@ -47,7 +47,7 @@ final class LayerStatistics {
             inputCount += x.size(0);
             gram = bias ? homogeneousGram(x, x.sum(0), x.size(0)) : x.mT().matmul(x);
         }
-        inputGram = accumulate(inputGram, gram);
+        inputGram = accumulateOwned(inputGram, gram);
     }
 
     /**
@@ -71,7 +71,8 @@ final class LayerStatistics {
             }
             gram = summed.mT().matmul(summed);
         }
-        outputGram = accumulate(outputGram, gram.mul(weight));
+        if (weight != 1) gram.mulInPlace(weight); // the Gram matrix is this call's own
+        outputGram = accumulateOwned(outputGram, gram);
     }
 
     boolean hasInputs() {
@@ -83,18 +84,18 @@ final class LayerStatistics {
     }
 
     /**
-     * {@code A = (Σ a aᵀ) / count} and {@code G = outputScale · Σ w g gᵀ}. A Gram product {@code Xᵀ X} is symmetric
-     * to the last bit (entry (i, j) and (j, i) sum the same products in the same order), so nothing is symmetrised.
+     * {@code G = outputScale · Σ w g gᵀ}. A Gram product {@code Xᵀ X} is symmetric to the last bit (entry (i, j) and
+     * (j, i) sum the same products in the same order), so nothing is symmetrised.
      */
-    KroneckerFactors factors(double outputScale) {
-        if (inputGram == null || outputGram == null) {
-            throw new IllegalStateException("no " + (inputGram == null ? "inputs" : "output gradients")
-                    + " were captured for this layer; it did not take part in the forward/backward passes");
+    Tensor outputFactor(double outputScale) {
+        if (outputGram == null) {
+            throw new IllegalStateException("no output gradients were captured for this layer; it did not take part in"
+                    + " the backward passes");
         }
-        return new KroneckerFactors(inputGram.div(inputCount), outputGram.mul(outputScale));
+        return outputGram.mul(outputScale);
     }
 
-    /** {@code A} alone (for {@link FisherType#FORWARD_ONLY}). */
+    /** {@code A = (Σ a aᵀ) / count}. */
     Tensor inputFactor() {
         if (inputGram == null) throw new IllegalStateException("no inputs were captured for this layer");
         return inputGram.div(inputCount);
@@ -161,5 +162,10 @@ final class LayerStatistics {
 
     static Tensor accumulate(Tensor sum, Tensor term) {
         return sum == null ? term : sum.add(term);
+    }
+
+    /** As {@link #accumulate}, for sums and terms this class made itself: added in place, no temporary. */
+    private static Tensor accumulateOwned(Tensor sum, Tensor term) {
+        return sum == null ? term : sum.addScaledInPlace(1, term);
     }
 }
