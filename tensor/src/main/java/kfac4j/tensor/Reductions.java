@@ -94,13 +94,17 @@ final class Reductions {
             for (int a = 0; a < p.outer; a++) out.setFlat(a, Rows.sum(d, p.at(a, 0), p.r));
             return out;
         }
-        // Leading axes reduced: add whole rows, in double, in row order.
-        double[] acc = new double[p.inner];
-        for (int a = 0; a < p.outer; a++) {
-            Arrays.fill(acc, 0);
-            for (int j = 0; j < p.r; j++) Rows.accumulate(d, p.at(a, j), acc, p.inner);
-            for (int b = 0; b < p.inner; b++) out.setFlat(a * p.inner + b, acc[b]);
-        }
+        // Leading axes reduced: add whole rows, in double, in row order. Kept leading axes (a sum over the rows of
+        // each example, say) in blocks of them: every output element adds the same rows in the same order whichever
+        // thread runs its block.
+        Blocks.run(p.outer, Math.max(1, Blocks.GRAIN / Math.max(1, p.r * p.inner)), (from, to) -> {
+            double[] acc = new double[p.inner];
+            for (int a = from; a < to; a++) {
+                Arrays.fill(acc, 0);
+                for (int j = 0; j < p.r; j++) Rows.accumulate(d, p.at(a, j), acc, p.inner);
+                for (int b = 0; b < p.inner; b++) out.setFlat(a * p.inner + b, acc[b]);
+            }
+        });
         return out;
     }
 

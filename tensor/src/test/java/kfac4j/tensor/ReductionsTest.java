@@ -215,6 +215,26 @@ class ReductionsTest {
     }
 
     @Test
+    void sumsOverAMiddleAxisAreTheRowOrderDoubleSumsWhateverTheBlocks() {
+        // (N, R, D) summed over R: large enough to be cut into blocks of examples, each run by any thread; every
+        // element must still be the double sum of its R values in row order, rounded once.
+        Random rnd = new Random(25);
+        int n = 37, r = 64, d = 301;
+        double[] v = new double[n * r * d];
+        for (int i = 0; i < v.length; i++) v[i] = rnd.nextGaussian();
+        Tensor x = Tensor.fromArray(v, n, r, d).to(DType.F32);
+        double[] xs = x.toDoubleArray(); // the F32 values, exactly
+        double[] got = x.sum(new int[]{1}, false).toDoubleArray();
+        for (int e = 0; e < n; e++) {
+            for (int k = 0; k < d; k++) {
+                double acc = 0;
+                for (int j = 0; j < r; j++) acc += xs[(e * r + j) * d + k];
+                assertThat(got[e * d + k]).isEqualTo((double) (float) acc);
+            }
+        }
+    }
+
+    @Test
     void axisErrorsNameTheOperation() {
         Tensor x = Tensor.zeros(DType.F32, 2, 3);
         assertThatThrownBy(() -> x.sum(2)).hasMessage("sum: axis 2 is out of range for a tensor of rank 2");
