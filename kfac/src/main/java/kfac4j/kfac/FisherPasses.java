@@ -51,8 +51,7 @@ final class FisherPasses {
             }
             case MC -> {
                 for (int k = 0; k < samples; k++) {
-                    Tensor sampled = loss.sampleTarget(prediction, rng);
-                    pass(f, loss.termGradient(prediction, sampled), 1.0 / samples, capture, sink);
+                    pass(f, loss.sampledTermGradient(prediction, rng), 1.0 / samples, capture, sink);
                 }
             }
             case EMPIRICAL -> pass(f, loss.termGradient(prediction, target), 1.0, capture, sink);

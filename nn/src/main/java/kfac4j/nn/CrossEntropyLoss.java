@@ -166,6 +166,16 @@ public final class CrossEntropyLoss implements Loss {
         return HostArrays.tensor(prediction.dtype(), g, prediction.shape());
     }
 
+    /** The predictive distribution computed once, for both the draw and the gradient. */
+    @Override
+    public Tensor sampledTermGradient(Tensor prediction, Rng rng) {
+        Tensor probs = prediction.softmax(-1);
+        int[] drawn = rng.categorical(probs);
+        double[] g = probs.toDoubleArray();
+        addScaledTargets(g, drawn, prediction.size(-1), -1);
+        return HostArrays.tensor(prediction.dtype(), g, prediction.shape());
+    }
+
     static int[] prependAxis(int size, int[] shape) {
         int[] out = new int[shape.length + 1];
         out[0] = size;

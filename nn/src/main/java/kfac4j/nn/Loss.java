@@ -32,4 +32,12 @@ public interface Loss {
 
     /** ∇_f ℓ(f_t, y_t) for every term (unscaled by ρ), in the prediction's shape (for the empirical and MC Fisher). */
     Tensor termGradient(Tensor prediction, Tensor target);
+
+    /**
+     * {@code termGradient(prediction, sampleTarget(prediction, rng))}, the MC Fisher's vector λ; a loss may compute
+     * it in one go (the predictive distribution once), with the same draws and the same result.
+     */
+    default Tensor sampledTermGradient(Tensor prediction, Rng rng) {
+        return termGradient(prediction, sampleTarget(prediction, rng));
+    }
 }

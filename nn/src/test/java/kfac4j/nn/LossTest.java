@@ -154,6 +154,16 @@ class LossTest {
     }
 
     @Test
+    void sampledTermGradientIsTheGradientAtTheSampledTarget() {
+        // One softmax for the draw and the gradient: the same draws and, to the bit, the same vector as the two steps.
+        Tensor f = new Rng(8).normal(DType.F64, 0, 2, 6, 5, 7);
+        for (Loss loss : new Loss[]{new CrossEntropyLoss(), new CrossEntropyLoss(Reduction.MEAN, 0.1), new MSELoss()}) {
+            Tensor twoSteps = loss.termGradient(f, loss.sampleTarget(f, new Rng(9)));
+            assertThat(loss.sampledTermGradient(f, new Rng(9)).toDoubleArray()).containsExactly(twoSteps.toDoubleArray());
+        }
+    }
+
+    @Test
     void termGradientIsTheSumLossGradient() {
         Rng rng = new Rng(5);
         Tensor f = rng.normal(DType.F64, 0, 1, 3, 5);
