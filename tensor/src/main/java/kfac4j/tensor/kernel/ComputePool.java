@@ -185,9 +185,15 @@ final class ComputePool {
             }
         }
 
+        /**
+         * Waits for the parts other threads still hold. The caller spins for up to {@link #SPIN_NANOS} before it
+         * parks: the last part of a short product usually ends within microseconds, and being woken from a park would
+         * cost tens of them.
+         */
         void awaitDone() {
-            for (int spins = 0; done.get() < parts; spins++) {
-                if (spins < 1000) Thread.onSpinWait();
+            long start = System.nanoTime();
+            while (done.get() < parts) {
+                if (System.nanoTime() - start < SPIN_NANOS) Thread.onSpinWait();
                 else LockSupport.park(this);
             }
             Throwable t = failure;
