@@ -51,12 +51,12 @@ final class GemmF64 {
     static final int MR = VectorWidth.REGISTERS >= 32 ? 12 : 6;
     static final int NR = 2 * L;
     /**
-     * Depth of a packed block: the MR × KC panel of A that stays in L1 while the panels of B stream past is 24 KiB
-     * (KC = 512 in single precision at 512 bits, 256 in double). C is loaded and stored once per block, so deeper is
-     * better while the panel fits: KC = 512 rather than 256 measured 22% faster at n = 512 (k in one block) and 1-2%
-     * at 1024 and 2048 (one core).
+     * Depth of a packed block: 512, as in single precision, so the MR × KC panel of A is 48 KiB, about the size of
+     * L1. C is loaded and stored once per block, and with the micro-kernel's loop unrolled that weighs more than the
+     * panel of A spilling to L2: on two threads KC = 512 rather than 256 measured 18.6-19.3 -> 16.8-16.9 ms at
+     * n = 1024, 155-156 -> 139-141 ms at 2048, and 2.19-2.45 -> 2.12-2.21 ms at 512.
      */
-    static final int KC = Math.clamp(24 * 1024 / (MR * Double.BYTES), 64, 512);
+    static final int KC = Math.clamp(48 * 1024 / (MR * Double.BYTES), 64, 512);
     /**
      * Rows of A packed at a time (MC × KC values, about 32 KiB): a panel just packed is still in L1 when the
      * micro-kernel reads it, and packing does not push the block of B out of L2. Measured against 512 KiB blocks on
