@@ -4,7 +4,6 @@ import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -442,18 +441,8 @@ final class GemmF32 {
                 }
             }
         } else if (aRs == 1) {
-            // Column-major A (a transposed view, as in a weight gradient Gᵀ·X): each column's values are adjacent and
-            // go a vector at a time, the last vector of a column under a mask.
-            int p = 0;
-            if (rows == height) {
-                int full = height / L * L;
-                VectorMask<Float> rest = S.indexInRange(full, height);
-                for (int d = dst, s = src; p < k && s + height <= a.length; p++, d += height, s += aCs) {
-                    for (int v = 0; v < full; v += L) FloatVector.fromArray(S, a, s + v).intoArray(ap, d + v);
-                    if (full < height) FloatVector.fromArray(S, a, s + full, rest).intoArray(ap, d + full, rest);
-                }
-            }
-            for (int d = dst + p * height, s = src + p * aCs; p < k; p++, d += height, s += aCs) {
+            // Column-major A (a transposed view): each column's values are adjacent.
+            for (int p = 0, d = dst, s = src; p < k; p++, d += height, s += aCs) {
                 for (int i = 0; i < rows; i++) ap[d + i] = a[s + i];
             }
             r = rows;
