@@ -160,19 +160,20 @@ public final class CrossEntropyLoss implements Loss {
     /** softmax(f_t) − q_t for every term (the gradient of this loss's term, smoothing included). */
     @Override
     public Tensor termGradient(Tensor prediction, Tensor target) {
-        int[] y = labels(prediction, target);
-        double[] g = prediction.softmax(-1).toDoubleArray();
-        addScaledTargets(g, y, prediction.size(-1), -1);
-        return HostArrays.tensor(prediction.dtype(), g, prediction.shape());
+        return gradientAt(prediction, prediction.softmax(-1), labels(prediction, target));
     }
 
     /** The predictive distribution computed once, for both the draw and the gradient. */
     @Override
     public Tensor sampledTermGradient(Tensor prediction, Rng rng) {
         Tensor probs = prediction.softmax(-1);
-        int[] drawn = rng.categorical(probs);
+        return gradientAt(prediction, probs, rng.categorical(probs));
+    }
+
+    /** softmax(f_t) − q_t, given softmax(f) and the class index of every term. */
+    private Tensor gradientAt(Tensor prediction, Tensor probs, int[] y) {
         double[] g = probs.toDoubleArray();
-        addScaledTargets(g, drawn, prediction.size(-1), -1);
+        addScaledTargets(g, y, prediction.size(-1), -1);
         return HostArrays.tensor(prediction.dtype(), g, prediction.shape());
     }
 

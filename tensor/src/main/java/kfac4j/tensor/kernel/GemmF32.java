@@ -34,9 +34,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Measured on one core of an AVX-512 machine (n = 1024): a loop of register-only FMAs peaks at about 195-215
  * GFLOP/s in single precision; the micro-kernel alone runs at about 170 (C2 emits broadcasts from memory and hoists
- * the bounds checks out of the loop, which it runs two steps of p at a time), the whole product at about 140 in single
- * precision and 60 in double. The rest, measured by leaving each out: packing (~5-10%), reading B's panels from L2 rather than L1
- * (~10%), and waiting for tiles of C (~10%), which a Java kernel cannot prefetch. A loop order that keeps a panel of
+ * the bounds checks out of the loop, which it runs two steps of p at a time), the whole product at about 140 in
+ * single precision and 60 in double. The rest, measured by leaving each out: packing (~5-10%), reading B's panels
+ * from L2 rather than L1 (~10%), and waiting for tiles of C (~10%), which a Java kernel cannot prefetch. A loop order that keeps a panel of
  * B in L1 and streams A instead was 5-10% slower overall, since consecutive tiles of C are then not neighbours.
  */
 final class GemmF32 {
@@ -53,8 +53,8 @@ final class GemmF32 {
     /**
      * Depth of a packed block: the MR × KC panel of A that stays in L1 while the panels of B stream past is 24 KiB
      * (KC = 512 at 512 bits; double precision takes the same depth, see GemmF64). C is loaded and stored once per
-     * block, so deeper is better while the panel fits: KC = 512 rather than 256 measured 22% faster at n = 512 (k in one block) and 1-2%
-     * at 1024 and 2048 (one core).
+     * block, so deeper is better while the panel fits: KC = 512 rather than 256 measured 22% faster at n = 512 (k in
+     * one block) and 1-2% at 1024 and 2048 (one core).
      */
     static final int KC = Math.clamp(24 * 1024 / (MR * Float.BYTES), 64, 512);
     /**
