@@ -91,7 +91,11 @@ final class Reductions {
         Tensor out = Tensor.allocate(x.dtype(), p.outShape);
         Object d = p.array();
         if (p.inner == 1) {
-            for (int a = 0; a < p.outer; a++) out.setFlat(a, Rows.sum(d, p.at(a, 0), p.r));
+            // Trailing axes reduced: one contiguous run per output element (a bias gradient sums each example's
+            // channel over its positions), the runs shared out in blocks; each is summed alone, whatever the thread.
+            Blocks.run(p.outer, Math.max(1, Blocks.GRAIN / Math.max(1, p.r)), (from, to) -> {
+                for (int a = from; a < to; a++) out.setFlat(a, Rows.sum(d, p.at(a, 0), p.r));
+            });
             return out;
         }
         // Leading axes reduced: add whole rows, in double, in row order. Kept leading axes (a sum over the rows of
