@@ -83,63 +83,22 @@ public final class KfacCurvature {
         return new Builder(model, losses);
     }
 
-    /** Options of {@link #over}; {@link #compute()} runs the passes. */
-    public static final class Builder {
+    /**
+     * Options of {@link #over}, those of {@link CurvatureOptions} with the type-2 Fisher by default; {@link #compute()}
+     * runs the passes.
+     */
+    public static final class Builder extends CurvatureOptions<Builder> {
         private final Module model;
         private final Iterable<? extends Supplier<Variable>> losses;
-        private Approximation approximation = Approximation.EXPAND;
-        private final Map<String, Approximation> perLayer = new LinkedHashMap<>();
-        private FisherType fisher = FisherType.TYPE2;
-        private int samples = 1;
-        private long seed = 0;
-        private boolean eigenvalueCorrection;
 
         private Builder(Module model, Iterable<? extends Supplier<Variable>> losses) {
+            super(FisherType.TYPE2);
             this.model = model;
             this.losses = losses;
         }
 
-        /** The approximation of every layer not named in {@link #approximation(String, Approximation)}. */
-        public Builder approximation(Approximation a) {
-            this.approximation = a;
-            return this;
-        }
-
-        /** The approximation of one layer, by its module name. */
-        public Builder approximation(String layer, Approximation a) {
-            perLayer.put(layer, a);
-            return this;
-        }
-
-        public Builder fisher(FisherType f) {
-            this.fisher = f;
-            return this;
-        }
-
-        /** The number of sampled labels per example for {@link FisherType#MC} (default 1). */
-        public Builder mcSamples(int k) {
-            if (k < 1) throw new IllegalArgumentException("mcSamples must be ≥ 1, got " + k);
-            this.samples = k;
-            return this;
-        }
-
-        /** The seed of the label sampling for {@link FisherType#MC}. */
-        public Builder seed(long seed) {
-            this.seed = seed;
-            return this;
-        }
-
-        /**
-         * EKFAC: keep K-FAC's eigenbasis but refit the eigenvalues to the per-example gradients. Costs a second pass
-         * over the data, so the batches must be iterable twice.
-         */
-        public Builder eigenvalueCorrection(boolean on) {
-            this.eigenvalueCorrection = on;
-            return this;
-        }
-
         public KfacCurvature compute() {
-            List<KfacLayer> all = KfacLayer.discover(model, approximation, perLayer);
+            List<KfacLayer> all = KfacLayer.discover(model, approximation, perLayer());
             if (all.isEmpty()) {
                 throw new IllegalArgumentException("KfacCurvature: the model has no weight-sharing linear layer");
             }

@@ -82,7 +82,7 @@ public final class KfacOptimizer {
         this.config = b;
         this.damping = b.damping;
         this.rng = new Rng(b.seed);
-        List<KfacLayer> found = KfacLayer.discover(model, b.approximation, b.perLayer);
+        List<KfacLayer> found = KfacLayer.discover(model, b.approximation, b.perLayer());
         this.tiedLayers = tiedLayers(model, found);
         List<KfacLayer> kept = new ArrayList<>();
         for (KfacLayer l : found) if (!tiedLayers.containsKey(l.name())) kept.add(l);
@@ -174,7 +174,7 @@ public final class KfacOptimizer {
             if (fisher == FisherType.TYPE2 || fisher == FisherType.MC) {
                 FisherPasses.run(node, fisher, config.samples, rng, capture, (g, w) -> {
                     batch.addPass(capture, g, w);
-                    if (config.ekfac) kept.add(new Pass(g, w));
+                    if (config.eigenvalueCorrection) kept.add(new Pass(g, w));
                 });
             }
         }
@@ -192,7 +192,7 @@ public final class KfacOptimizer {
                 // The true backward carries ρ·∇ℓ: weight 1/ρ² turns ρ Σ (ρg)(ρg)ᵀ into ρ Σ g gᵀ.
                 double rho = node.loss().scale(node.prediction().shape());
                 batch.addPass(capture, truePass, 1 / (rho * rho));
-                if (config.ekfac) kept.add(new Pass(truePass, 1 / (rho * rho)));
+                if (config.eigenvalueCorrection) kept.add(new Pass(truePass, 1 / (rho * rho)));
             }
             List<Set<Integer>> calls = new ArrayList<>();
             for (SortedMap<Integer, SharedRows> m : truePass) calls.add(new HashSet<>(m.keySet()));
@@ -208,7 +208,7 @@ public final class KfacOptimizer {
             String bad = refreshInverse(i, next);
             if (bad != null) return skip(lossValue, lr, bad);
         }
-        if (config.ekfac && batch != null) {
+        if (config.eigenvalueCorrection && batch != null) {
             String bad = refitEigenvalues(node, kept, next);
             if (bad != null) return skip(lossValue, lr, bad);
         }
@@ -276,7 +276,7 @@ public final class KfacOptimizer {
     private DampedInverse inverseOf(LayerState s) {
         if (s.factored() != null) return s.factored();
         if (s.basis() == null) return null;
-        Tensor eigenvalues = config.ekfac && s.corrected() != null ? s.corrected() : s.basis().kroneckerEigenvalues();
+        Tensor eigenvalues = config.eigenvalueCorrection && s.corrected() != null ? s.corrected() : s.basis().kroneckerEigenvalues();
         return s.basis().inverse(eigenvalues, damping);
     }
 
@@ -395,7 +395,7 @@ public final class KfacOptimizer {
     }
 
     private LayerCurvature block(LayerState s) {
-        if (config.ekfac && s.basis() != null && s.corrected() != null) return new EigenCorrectedFactors(s.basis(), s.corrected());
+        if (config.eigenvalueCorrection && s.basis() != null && s.corrected() != null) return new EigenCorrectedFactors(s.basis(), s.corrected());
         return s.factors();
     }
 
@@ -435,7 +435,7 @@ public final class KfacOptimizer {
                 .append(", weight decay ").append(num(config.weightDecay))
                 .append(", statistics every ").append(config.statsEvery).append(", inverses every ").append(config.inverseEvery)
                 .append(", EMA ").append(num(config.emaDecay))
-                .append(config.klClip > 0 ? ", KL clip " + num(config.klClip) : "").append(config.ekfac ? ", EKFAC" : "")
+                .append(config.klClip > 0 ? ", KL clip " + num(config.klClip) : "").append(config.eigenvalueCorrection ? ", EKFAC" : "")
                 .append('\n');
         for (KfacLayer l : layers) {
             sb.append(String.format(Locale.ROOT, "  %-28s K-FAC-%-7s G %d×%d, A %d×%d%s%n", l.name(),
@@ -493,14 +493,12 @@ public final class KfacOptimizer {
 
     // ---------------------------------------------------------------- configuration
 
-    /** Options of the optimizer, with the defaults of common K-FAC implementations. */
-    public static final class Builder {
+    /**
+     * Options of the optimizer, with the defaults of common K-FAC implementations: those of {@link CurvatureOptions}
+     * (one Monte Carlo sample per example by default), then the step, damping and intervals.
+     */
+    public static final class Builder extends CurvatureOptions<Builder> {
         private final Module model;
-        private Approximation approximation = Approximation.EXPAND;
-        private final Map<String, Approximation> perLayer = new LinkedHashMap<>();
-        private FisherType fisher = FisherType.MC;
-        private int samples = 1;
-        private long seed = 0;
         private double learningRate = 0.1;
         private LrSchedule schedule = LrSchedule.constant();
         private double momentum = 0.9;
@@ -512,44 +510,13 @@ public final class KfacOptimizer {
         private int statsEvery = 1;
         private int inverseEvery = 10;
         private double klClip = 1e-3;
-        private boolean ekfac;
         private FallbackRule fallback = FallbackRule.ADAM;
         private double fallbackLearningRate = 1e-3;
         private PrintStream log = System.out;
 
         private Builder(Module model) {
+            super(FisherType.MC);
             this.model = model;
-        }
-
-        /** The approximation of every layer not named in {@link #approximation(String, Approximation)}. */
-        public Builder approximation(Approximation a) {
-            this.approximation = a;
-            return this;
-        }
-
-        /** The approximation of one layer, by module name. */
-        public Builder approximation(String layer, Approximation a) {
-            perLayer.put(layer, a);
-            return this;
-        }
-
-        /** The Fisher type (default {@link FisherType#MC} with one sample). */
-        public Builder fisher(FisherType f) {
-            this.fisher = f;
-            return this;
-        }
-
-        /** Sampled labels per example for {@link FisherType#MC}. */
-        public Builder mcSamples(int k) {
-            if (k < 1) throw new IllegalArgumentException("mcSamples must be ≥ 1, got " + k);
-            this.samples = k;
-            return this;
-        }
-
-        /** Seed of the Monte Carlo label sampling. */
-        public Builder seed(long s) {
-            this.seed = s;
-            return this;
         }
 
         public Builder learningRate(double lr) {
@@ -625,12 +592,6 @@ public final class KfacOptimizer {
             return this;
         }
 
-        /** EKFAC: eigenvalues refitted to per-example gradients in K-FAC's eigenbasis (exact damping only). */
-        public Builder eigenvalueCorrection(boolean on) {
-            this.ekfac = on;
-            return this;
-        }
-
         /** The rule and learning rate for parameters outside every Kronecker block (default Adam, 1e-3). */
         public Builder fallback(FallbackRule rule, double learningRate) {
             if (!(learningRate >= 0)) throw new IllegalArgumentException("fallback learning rate must be ≥ 0, got " + learningRate);
@@ -646,10 +607,10 @@ public final class KfacOptimizer {
         }
 
         public KfacOptimizer build() {
-            if (ekfac && dampingMode != DampingMode.EXACT) {
+            if (eigenvalueCorrection && dampingMode != DampingMode.EXACT) {
                 throw new IllegalArgumentException("EKFAC needs DampingMode.EXACT (its eigenvalues do not factor)");
             }
-            if (ekfac && fisher == FisherType.FORWARD_ONLY) {
+            if (eigenvalueCorrection && fisher == FisherType.FORWARD_ONLY) {
                 throw new IllegalArgumentException("EKFAC needs output gradients; FORWARD_ONLY has none");
             }
             return new KfacOptimizer(this);
