@@ -39,7 +39,9 @@ public abstract class CurvatureOptions<B extends CurvatureOptions<B>> {
 
     /** The approximation of one layer, by its module name. */
     public B approximation(String layer, Approximation a) {
-        if (layer == null || a == null) throw new IllegalArgumentException("approximation: layer and approximation must not be null");
+        if (layer == null || a == null) {
+            throw new IllegalArgumentException("approximation: layer and approximation must not be null");
+        }
         perLayer.put(layer, a);
         return self();
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 import org.junit.jupiter.api.Test;
@@ -46,7 +47,7 @@ class CurvatureOptionsTest {
                 .approximation("0", Approximation.EXPAND).fisher(FisherType.EMPIRICAL).mcSamples(3).seed(7)
                 .eigenvalueCorrection(true).learningRate(0.5);
         assertThat(b.approximation).isEqualTo(Approximation.REDUCE);
-        assertThat(b.perLayer()).containsExactly(java.util.Map.entry("0", Approximation.EXPAND));
+        assertThat(b.perLayer()).containsExactly(Map.entry("0", Approximation.EXPAND));
         assertThat(b.fisher).isEqualTo(FisherType.EMPIRICAL);
         assertThat(b.samples).isEqualTo(3);
         assertThat(b.seed).isEqualTo(7);

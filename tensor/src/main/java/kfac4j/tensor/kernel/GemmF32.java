@@ -36,8 +36,9 @@ import jdk.incubator.vector.VectorSpecies;
  * GFLOP/s in single precision; the micro-kernel alone runs at about 170 (C2 emits broadcasts from memory and hoists
  * the bounds checks out of the loop, which it runs two steps of p at a time), the whole product at about 140 in
  * single precision and 60 in double. The rest, measured by leaving each out: packing (~5-10%), reading B's panels
- * from L2 rather than L1 (~10%), and waiting for tiles of C (~10%), which a Java kernel cannot prefetch. A loop order that keeps a panel of
- * B in L1 and streams A instead was 5-10% slower overall, since consecutive tiles of C are then not neighbours.
+ * from L2 rather than L1 (~10%), and waiting for tiles of C (~10%), which a Java kernel cannot prefetch. A loop
+ * order that keeps a panel of B in L1 and streams A instead was 5-10% slower overall, since consecutive tiles of C
+ * are then not neighbours.
  */
 final class GemmF32 {
     private static final VectorSpecies<Float> S = VectorWidth.F32;
