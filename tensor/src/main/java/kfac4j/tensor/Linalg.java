@@ -57,24 +57,30 @@ public final class Linalg {
         double[] inverse = new double[BLOCK * BLOCK];
         double[] panel = new double[BLOCK * n];
         double[] negated = new double[BLOCK * n];
-        for (int j0 = 0; j0 < n; j0 += BLOCK) {
-            int jb = Math.min(BLOCK, n - j0), j1 = j0 + jb, m = n - j1;
+        for (int start = 0; start < n; start += BLOCK) {
+            int j0 = start, jb = Math.min(BLOCK, n - j0), j1 = j0 + jb, m = n - j1;
             choleskyBlock(a, n, j0, jb, k);
             if (m == 0) break;
-            // panel = A[R,J] L[J,J]⁻ᵀ = L[R,J] (m × jb): B is the transpose of the inverse's row-major copy.
             lowerInverseBlock(a, n, j0, jb, inverse, false);
-            k.gemm(m, jb, jb, a, j1 * n + j0, n, 1, inverse, 0, 1, jb, panel, 0, jb, false);
-            // negated = −L[R,J]ᵀ (jb × m), read below as B with unit column stride.
-            for (int i = 0; i < m; i++) {
-                System.arraycopy(panel, i * jb, a, (j1 + i) * n + j0, jb);
-                for (int q = 0; q < jb; q++) negated[q * m + i] = -panel[i * jb + q];
-            }
+            // The products of one block column are independent: bands of rows (then block columns) of the result run
+            // on the compute threads, tallest first; each is still one GEMM, so the bits do not depend on the threads.
+            int bands = (m + BLOCK - 1) / BLOCK;
+            Kernels.parallel(bands, band -> {
+                int r0 = band * BLOCK, rb = Math.min(BLOCK, m - r0);
+                // panel = A[R,J] L[J,J]⁻ᵀ = L[R,J] (m × jb): B is the transpose of the inverse's row-major copy.
+                k.gemm(rb, jb, jb, a, (j1 + r0) * n + j0, n, 1, inverse, 0, 1, jb, panel, r0 * jb, jb, false);
+                // negated = −L[R,J]ᵀ (jb × m), read below as B with unit column stride.
+                for (int i = r0; i < r0 + rb; i++) {
+                    System.arraycopy(panel, i * jb, a, (j1 + i) * n + j0, jb);
+                    for (int q = 0; q < jb; q++) negated[q * m + i] = -panel[i * jb + q];
+                }
+            });
             // A[R,R] −= L[R,J] L[R,J]ᵀ on the lower triangle only, a block column C of R at a time:
             // A[C.., C] += L[C.., J] (−L[C,J]ᵀ), rows from C's first down; nothing above the diagonal blocks.
-            for (int c0 = 0; c0 < m; c0 += BLOCK) {
-                int cb = Math.min(BLOCK, m - c0);
+            Kernels.parallel(bands, column -> {
+                int c0 = column * BLOCK, cb = Math.min(BLOCK, m - c0);
                 k.gemm(m - c0, cb, jb, panel, c0 * jb, jb, 1, negated, c0, m, 1, a, (j1 + c0) * n + j1 + c0, n, true);
-            }
+            });
         }
         for (int i = 0; i < n; i++) Arrays.fill(a, i * n + i + 1, i * n + n, 0.0);
     }
@@ -116,18 +122,25 @@ public final class Linalg {
         Kernels k = Kernels.active();
         double[] diagonal = new double[BLOCK * BLOCK];
         double[] scaled = new double[BLOCK * n];
-        for (int j0 = (n - 1) / BLOCK * BLOCK; j0 >= 0; j0 -= BLOCK) {
-            int jb = Math.min(BLOCK, n - j0), j1 = j0 + jb, m = n - j1;
+        for (int start = (n - 1) / BLOCK * BLOCK; start >= 0; start -= BLOCK) {
+            int j0 = start, jb = Math.min(BLOCK, n - j0), j1 = j0 + jb, m = n - j1;
             lowerInverseBlock(a, n, j0, jb, diagonal, true);
             if (m == 0) continue;
             // scaled = −L[R,J] Y[J,J] (m × jb), the sign folded into the copy of Y[J,J].
             for (int t = 0; t < jb * jb; t++) diagonal[t] = -diagonal[t];
-            k.gemm(m, jb, jb, a, j1 * n + j0, n, 1, diagonal, 0, jb, 1, scaled, 0, jb, false);
+            // Bands of rows on the compute threads, each one GEMM (as in choleskyInPlace); the second product reads
+            // all of scaled, so it starts when the first has finished.
+            int bands = (m + BLOCK - 1) / BLOCK;
+            Kernels.parallel(bands, band -> {
+                int r0 = band * BLOCK, rb = Math.min(BLOCK, m - r0);
+                k.gemm(rb, jb, jb, a, (j1 + r0) * n + j0, n, 1, diagonal, 0, jb, 1, scaled, r0 * jb, jb, false);
+            });
             // Y[R,J] = Y[R,R] scaled, block row by block row: block row [r0, r1) of Y[R,R] is zero past column r1.
-            for (int r0 = j1; r0 < n; r0 += BLOCK) {
-                int r1 = Math.min(n, r0 + BLOCK);
+            // The last rows reach deepest, so they go first.
+            Kernels.parallel(bands, band -> {
+                int r0 = j1 + (bands - 1 - band) * BLOCK, r1 = Math.min(n, r0 + BLOCK);
                 k.gemm(r1 - r0, jb, r1 - j1, a, r0 * n + j1, n, 1, scaled, 0, jb, 1, a, r0 * n + j0, n, false);
-            }
+            });
         }
     }
 
@@ -176,10 +189,11 @@ public final class Linalg {
                     System.arraycopy(y, yt + q0, rows, q0 * pb + t * qb, qb);
                 }
             }
-            for (int q0 = 0; q0 < p1; q0 += BLOCK) {
-                int qb = Math.min(BLOCK, p1 - q0);
+            // Block columns of X are independent: on the compute threads, tallest first, one GEMM each.
+            Kernels.parallel((p1 + BLOCK - 1) / BLOCK, column -> {
+                int q0 = column * BLOCK, qb = Math.min(BLOCK, p1 - q0);
                 k.gemm(p1 - q0, qb, pb, columns, q0 * pb, pb, 1, rows, q0 * pb, qb, 1, x, q0 * n + q0, n, true);
-            }
+            });
         }
         mirrorLower(x, n);
         return x;
