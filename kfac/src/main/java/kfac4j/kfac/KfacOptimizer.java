@@ -2,7 +2,9 @@ package kfac4j.kfac;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -22,6 +24,7 @@ import kfac4j.nn.Parameter;
 import kfac4j.nn.SharedRows;
 import kfac4j.tensor.Rng;
 import kfac4j.tensor.Tensor;
+import kfac4j.tensor.kernel.Kernels;
 
 /**
  * The K-FAC optimizer (DESIGN.md §5.4): it owns the step, because the step needs the model output and the loss to
@@ -99,7 +102,7 @@ public final class KfacOptimizer {
             }
         }
         this.state = new LayerState[layers.size()];
-        java.util.Arrays.fill(state, LayerState.EMPTY);
+        Arrays.fill(state, LayerState.EMPTY);
         this.capture = new CurvatureCapture(layers);
         capture.attach();
         if (b.log != null) b.log.print(describe());
@@ -200,14 +203,14 @@ public final class KfacOptimizer {
             String bad = averageFactors(batch.factors(), next);
             if (bad != null) return skip(lossValue, lr, bad);
         }
-        boolean recomputed = false;
+        List<Integer> due = new ArrayList<>();
         for (int i = 0; i < layers.size(); i++) {
             LayerState s = next[i];
-            if (s.factors() == null || !(inverses || (s.basis() == null && s.factored() == null))) continue;
-            recomputed = true;
-            String bad = refreshInverse(i, next);
-            if (bad != null) return skip(lossValue, lr, bad);
+            if (s.factors() != null && (inverses || (s.basis() == null && s.factored() == null))) due.add(i);
         }
+        boolean recomputed = !due.isEmpty();
+        String failed = refreshInverses(due, next);
+        if (failed != null) return skip(lossValue, lr, failed);
         if (config.eigenvalueCorrection && batch != null) {
             String bad = refitEigenvalues(node, kept, next);
             if (bad != null) return skip(lossValue, lr, bad);
@@ -229,6 +232,31 @@ public final class KfacOptimizer {
         return null;
     }
 
+    /**
+     * The eigenbases (exact damping, EKFAC) or Cholesky inverses (π-damping) of the layers {@code due}, into
+     * {@code next}; the reason to skip the step (the first failing layer in model order), or null. The layers are
+     * independent, so they are shared out over the compute threads, the largest factors first; each layer's result
+     * is the same whichever thread computes it, and its notes are logged afterwards in model order.
+     */
+    private String refreshInverses(List<Integer> due, LayerState[] next) {
+        Integer[] order = due.toArray(Integer[]::new);
+        Arrays.sort(order, Comparator.comparingDouble((Integer i) -> -factorisationCost(layers.get(i))));
+        String[] bad = new String[layers.size()];
+        Kernels.parallel(order.length, t -> bad[order[t]] = refreshInverse(order[t], next));
+        for (int i : due) {
+            if (bad[i] != null) return bad[i];
+            if (next[i].factored() != null) {
+                for (String note : next[i].factored().notes()) logLine("layer " + layers.get(i).name() + ": " + note);
+            }
+        }
+        return null;
+    }
+
+    /** The work of factorising a layer's two factors, up to a constant: the cubes of their dimensions. */
+    private static double factorisationCost(KfacLayer l) {
+        return Math.pow(l.inputDim(), 3) + Math.pow(l.outputDim(), 3);
+    }
+
     /** Layer i's eigenbasis (exact damping, EKFAC) or Cholesky inverses (π-damping); the reason to skip, or null. */
     private String refreshInverse(int i, LayerState[] next) {
         LayerState s = next[i];
@@ -236,7 +264,6 @@ public final class KfacOptimizer {
         try {
             if (config.dampingMode == DampingMode.FACTORED) {
                 DampedInverse inv = s.factors().inverse(damping, DampingMode.FACTORED);
-                for (String note : inv.notes()) logLine("layer " + name + ": " + note);
                 next[i] = new LayerState(s.factors(), null, inv, s.corrected(), s.momentum());
             } else {
                 KroneckerEigenbasis basis = s.factors().eigenbasis();
