@@ -30,7 +30,9 @@ import jdk.incubator.vector.VectorSpecies;
  * product behind every K-FAC factor, DESIGN.md §5), only the tiles that reach the diagonal or below it are computed,
  * rows are cut into parts of equal work, and the upper triangle is copied from the lower one. That is bit-identical
  * to the full product because {@code fma(x, y, c) == fma(y, x, c)} exactly. For x of 8192 × 512 about 53% of the
- * tiles are computed, and the product takes about 0.6 of the time of the full one (packing is not halved).
+ * tiles are computed, and the product takes about 0.6 of the time of the full one (packing is not halved). Copying
+ * the upper triangle costs about as much as 150 steps of depth save, so shallower products ({@link #GRAM_MIN_DEPTH})
+ * are computed whole: K-FAC-reduce's factors are Gram matrices over a batch of only 32 or 64 examples.
  *
  * <p>Measured on one core of an AVX-512 machine (n = 1024): a loop of register-only FMAs peaks at about 195-215
  * GFLOP/s in single precision; the micro-kernel alone runs at about 170 (C2 emits broadcasts from memory and hoists
@@ -88,6 +90,13 @@ final class GemmF64 {
     static final long BATCH_PARALLEL_MIN = 1L << 21;
     /** Products with k ≤ KC and fewer multiply-adds than this skip packing. */
     static final long DIRECT_MAX = 1L << 21;
+    /**
+     * Symmetric products at least this deep compute the lower triangle and copy it up; shallower ones, where the copy
+     * costs more than the half of the multiply-adds it saves, run whole. xᵀx for x of k × n, F32, two threads, the
+     * time of the symmetric path over the whole product: k = 96: 1.07-1.14 (n = 129 to 577); 192: 0.79-1.02;
+     * 256: 0.79-0.96; 512: 0.68-0.77.
+     */
+    static final int GRAM_MIN_DEPTH = 192;
 
     private static final ThreadLocal<double[]> PACKED_A = new ThreadLocal<>();
     private static final ThreadLocal<double[]> PACKED_B = new ThreadLocal<>();
@@ -108,7 +117,7 @@ final class GemmF64 {
         if (k <= KC && work < DIRECT_MAX) {
             direct(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, cRs, accumulate);
         } else {
-            boolean gram = !accumulate && isGram(m, n, a, aOff, aRs, aCs, b, bOff, bRs, bCs);
+            boolean gram = !accumulate && k >= GRAM_MIN_DEPTH && isGram(m, n, a, aOff, aRs, aCs, b, bOff, bRs, bCs);
             blocked(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, cRs, accumulate,
                     work >= PARALLEL_MIN ? ComputePool.parallelism() : 1, gram);
             if (gram) mirrorLower(n, c, cOff, cRs);
@@ -365,10 +374,12 @@ final class GemmF64 {
 
     /**
      * C[i][j] = C[j][i] for j > i: the upper triangle of a symmetric product from its lower one, in square blocks so
-     * that both the rows read and the rows written stay in the L1 cache.
+     * that both the rows read and the rows written stay in the L1 cache. Blocks of 16: with a row stride of 2 KiB
+     * (512 floats) the 32 rows a block of 32 writes fall into two sets of the L1 cache and evict each other; xᵀx
+     * for x of 32 × 512 took 0.57 ms with blocks of 32 and 0.36 with blocks of 16, 0.48 with blocks of 8.
      */
     private static void mirrorLower(int n, double[] c, int cOff, int cRs) {
-        final int blk = 32;
+        final int blk = 16;
         for (int i0 = 0; i0 < n; i0 += blk) {
             for (int j0 = i0; j0 < n; j0 += blk) {
                 for (int j = j0, jEnd = Math.min(n, j0 + blk); j < jEnd; j++) {
