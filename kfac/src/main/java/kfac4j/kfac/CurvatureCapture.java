@@ -16,19 +16,25 @@ import kfac4j.nn.WeightSharingLinear;
 /**
  * Listens to the K-FAC layers of a model: keeps the input rows of every forward call made while graph recording is
  * on (a call without a graph can never be backpropagated), and, during a backward pass opened with
- * {@link #beginPass()}, the output gradients of every call that pass reaches. Gradients arriving outside a pass are
- * ignored. Nothing is computed here; {@link KroneckerStatistics} turns what was kept into factors.
+ * {@link #beginPass(boolean)}, the output gradients of every call that pass reaches. Gradients arriving outside a pass are
+ * ignored. {@link KroneckerStatistics} turns what was kept into factors; the one thing computed here is the
+ * per-example sums of K-FAC-reduce layers ({@link SharedRows#exampleSums()}, all that reduce reads of the rows), taken
+ * while the rows are still in the cache from the product that just read or made them, rather than from memory later.
  */
 final class CurvatureCapture implements CaptureListener {
     private final List<KfacLayer> layers;
     private final Map<WeightSharingLinear, Integer> index = new IdentityHashMap<>();
     private final List<SortedMap<Integer, SharedRows>> inputs = new ArrayList<>();
     private final List<List<Variable>> outputs = new ArrayList<>();
+    private final boolean[] reduce;
     private List<SortedMap<Integer, SharedRows>> pass;
+    private boolean passStatistics;
 
     CurvatureCapture(List<KfacLayer> layers) {
         this.layers = layers;
+        this.reduce = new boolean[layers.size()];
         for (int i = 0; i < layers.size(); i++) {
+            reduce[i] = layers.get(i).approximation() == Approximation.REDUCE;
             index.put(layers.get(i).layer(), i);
             inputs.add(new TreeMap<>());
             outputs.add(new ArrayList<>());
@@ -76,7 +82,9 @@ final class CurvatureCapture implements CaptureListener {
     @Override
     public void onInput(WeightSharingLinear layer, int call, SharedRows rows) {
         Integer i = index.get(layer);
-        if (i != null && Grad.isEnabled()) inputs.get(i).put(call, rows);
+        if (i == null || !Grad.isEnabled()) return;
+        inputs.get(i).put(call, rows);
+        if (reduce[i]) rows.exampleSums();
     }
 
     @Override
@@ -92,12 +100,19 @@ final class CurvatureCapture implements CaptureListener {
         SortedMap<Integer, SharedRows> calls = pass.get(i);
         SharedRows before = calls.get(call);
         // One pass delivers one gradient per call; sum defensively should a graph reach a call twice.
-        calls.put(call, before == null ? outputGrad
-                : new SharedRows(before.rows().add(outputGrad.rows()), outputGrad.exampleOfRow(), outputGrad.numExamples()));
+        SharedRows kept = before == null ? outputGrad
+                : new SharedRows(before.rows().add(outputGrad.rows()), outputGrad.exampleOfRow(), outputGrad.numExamples());
+        calls.put(call, kept);
+        if (passStatistics && reduce[i]) kept.exampleSums();
     }
 
-    /** Opens a backward pass: output gradients are kept until {@link #endPass()}. */
-    void beginPass() {
+    /**
+     * Opens a backward pass: output gradients are kept until {@link #endPass()}. {@code statistics} says whether
+     * they will enter the factors (a Fisher pass does; the true backward only for the empirical Fisher), and so
+     * whether reduce layers sum them per example on arrival.
+     */
+    void beginPass(boolean statistics) {
+        passStatistics = statistics;
         pass = new ArrayList<>();
         for (int i = 0; i < layers.size(); i++) pass.add(new TreeMap<>());
     }

@@ -61,7 +61,7 @@ final class FisherPasses {
     }
 
     private static void pass(Variable f, Tensor seed, double weight, CurvatureCapture capture, Sink sink) {
-        capture.beginPass();
+        capture.beginPass(true);
         List<SortedMap<Integer, SharedRows>> grads;
         try {
             Grad.grad(f, seed, capture.passTargets(), true, false);

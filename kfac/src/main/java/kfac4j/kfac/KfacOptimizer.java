@@ -182,7 +182,7 @@ public final class KfacOptimizer {
             }
         }
         // The true backward, inside a pass: it tells which calls belong to this loss's graph.
-        capture.beginPass();
+        capture.beginPass(batch != null && fisher == FisherType.EMPIRICAL);
         List<SortedMap<Integer, SharedRows>> truePass;
         try {
             loss.backward();

@@ -28,6 +28,8 @@ final class LayerStatistics {
     private Tensor inputGram;
     private double inputCount;
     private Tensor outputGram;
+    /** Whether a factor was taken (scaled in place), after which the sums are no longer sums. */
+    private boolean spentInputs, spentOutputs;
 
     LayerStatistics(Approximation approximation, boolean bias) {
         this.approximation = approximation;
@@ -84,21 +86,26 @@ final class LayerStatistics {
     }
 
     /**
-     * {@code G = outputScale · Σ w g gᵀ}. A Gram product {@code Xᵀ X} is symmetric to the last bit (entry (i, j) and
-     * (j, i) sum the same products in the same order), so nothing is symmetrised.
+     * {@code G = outputScale · Σ w g gᵀ}, scaled in place: the sums are spent, so ask once. A Gram product
+     * {@code Xᵀ X} is symmetric to the last bit (entry (i, j) and (j, i) sum the same products in the same order), so
+     * nothing is symmetrised.
      */
     Tensor outputFactor(double outputScale) {
         if (outputGram == null) {
             throw new IllegalStateException("no output gradients were captured for this layer; it did not take part in"
                     + " the backward passes");
         }
-        return outputGram.mul(outputScale);
+        if (spentOutputs) throw new IllegalStateException("this layer's output factor was already taken");
+        spentOutputs = true;
+        return outputGram.mulInPlace(outputScale);
     }
 
-    /** {@code A = (Σ a aᵀ) / count}. */
+    /** {@code A = (Σ a aᵀ) / count}, scaled in place: the sums are spent, so ask once. */
     Tensor inputFactor() {
         if (inputGram == null) throw new IllegalStateException("no inputs were captured for this layer");
-        return inputGram.div(inputCount);
+        if (spentInputs) throw new IllegalStateException("this layer's input factor was already taken");
+        spentInputs = true;
+        return inputGram.mulInPlace(1 / inputCount);
     }
 
     // ---------------------------------------------------------------- rows grouped by example
