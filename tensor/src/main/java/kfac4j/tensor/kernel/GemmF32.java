@@ -98,6 +98,9 @@ final class GemmF32 {
      */
     static final int GRAM_MIN_DEPTH = 192;
 
+    /** Two vectors of zeros: where a micro-kernel that does not accumulate reads its starting tile from. */
+    private static final float[] ZERO_ROW = new float[2 * L];
+
     private static final ThreadLocal<float[]> PACKED_A = new ThreadLocal<>();
     private static final ThreadLocal<float[]> PACKED_B = new ThreadLocal<>();
     private static final ThreadLocal<float[]> EDGE = new ThreadLocal<>();
@@ -569,46 +572,34 @@ final class GemmF32 {
         FloatVector c90, c91;
         FloatVector c100, c101;
         FloatVector c110, c111;
-        if (load) {
-            int r = ci;
-            c00 = FloatVector.fromArray(S, c, r); c01 = FloatVector.fromArray(S, c, r + L);
-            r += ldc;
-            c10 = FloatVector.fromArray(S, c, r); c11 = FloatVector.fromArray(S, c, r + L);
-            r += ldc;
-            c20 = FloatVector.fromArray(S, c, r); c21 = FloatVector.fromArray(S, c, r + L);
-            r += ldc;
-            c30 = FloatVector.fromArray(S, c, r); c31 = FloatVector.fromArray(S, c, r + L);
-            r += ldc;
-            c40 = FloatVector.fromArray(S, c, r); c41 = FloatVector.fromArray(S, c, r + L);
-            r += ldc;
-            c50 = FloatVector.fromArray(S, c, r); c51 = FloatVector.fromArray(S, c, r + L);
-            r += ldc;
-            c60 = FloatVector.fromArray(S, c, r); c61 = FloatVector.fromArray(S, c, r + L);
-            r += ldc;
-            c70 = FloatVector.fromArray(S, c, r); c71 = FloatVector.fromArray(S, c, r + L);
-            r += ldc;
-            c80 = FloatVector.fromArray(S, c, r); c81 = FloatVector.fromArray(S, c, r + L);
-            r += ldc;
-            c90 = FloatVector.fromArray(S, c, r); c91 = FloatVector.fromArray(S, c, r + L);
-            r += ldc;
-            c100 = FloatVector.fromArray(S, c, r); c101 = FloatVector.fromArray(S, c, r + L);
-            r += ldc;
-            c110 = FloatVector.fromArray(S, c, r); c111 = FloatVector.fromArray(S, c, r + L);
-        } else {
-            FloatVector z = FloatVector.zero(S);
-            c00 = c01 = z;
-            c10 = c11 = z;
-            c20 = c21 = z;
-            c30 = c31 = z;
-            c40 = c41 = z;
-            c50 = c51 = z;
-            c60 = c61 = z;
-            c70 = c71 = z;
-            c80 = c81 = z;
-            c90 = c91 = z;
-            c100 = c101 = z;
-            c110 = c111 = z;
-        }
+        // The accumulators start from C, or from zeros read the same way: no vector is merged from two branches,
+        // a merge that C2 has been seen to compile without the Vector API intrinsics (boxed vectors, ten times
+        // slower) once the branch profile changes after the first compilation.
+        float[] src = load ? c : ZERO_ROW;
+        int r = load ? ci : 0, step = load ? ldc : 0;
+        c00 = FloatVector.fromArray(S, src, r); c01 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        c10 = FloatVector.fromArray(S, src, r); c11 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        c20 = FloatVector.fromArray(S, src, r); c21 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        c30 = FloatVector.fromArray(S, src, r); c31 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        c40 = FloatVector.fromArray(S, src, r); c41 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        c50 = FloatVector.fromArray(S, src, r); c51 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        c60 = FloatVector.fromArray(S, src, r); c61 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        c70 = FloatVector.fromArray(S, src, r); c71 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        c80 = FloatVector.fromArray(S, src, r); c81 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        c90 = FloatVector.fromArray(S, src, r); c91 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        c100 = FloatVector.fromArray(S, src, r); c101 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        c110 = FloatVector.fromArray(S, src, r); c111 = FloatVector.fromArray(S, src, r + L);
         // Two steps of p per trip, the first step alone when kc is odd: half the loop control per multiply-add, and
         // C2 reloads the spilled bases of the index arithmetic half as often. One core, micro-kernel alone on 512 × 32
         // panels: 152-155 -> 168-172 GFLOP/s; a whole 1024 product: 16.2-16.8 -> 14.9-15.1 ms.
@@ -702,7 +693,7 @@ final class GemmF32 {
             ai += 12;
             bi += 2 * L;
         }
-        int r = ci;
+        r = ci;
         c00.intoArray(c, r); c01.intoArray(c, r + L);
         r += ldc;
         c10.intoArray(c, r); c11.intoArray(c, r + L);
@@ -732,28 +723,20 @@ final class GemmF32 {
     private static void packed6x2(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc,
                                       boolean load) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-        if (load) {
-            int r = ci;
-            c00 = FloatVector.fromArray(S, c, r); c01 = FloatVector.fromArray(S, c, r + L);
-            r += ldc;
-            c10 = FloatVector.fromArray(S, c, r); c11 = FloatVector.fromArray(S, c, r + L);
-            r += ldc;
-            c20 = FloatVector.fromArray(S, c, r); c21 = FloatVector.fromArray(S, c, r + L);
-            r += ldc;
-            c30 = FloatVector.fromArray(S, c, r); c31 = FloatVector.fromArray(S, c, r + L);
-            r += ldc;
-            c40 = FloatVector.fromArray(S, c, r); c41 = FloatVector.fromArray(S, c, r + L);
-            r += ldc;
-            c50 = FloatVector.fromArray(S, c, r); c51 = FloatVector.fromArray(S, c, r + L);
-        } else {
-            FloatVector z = FloatVector.zero(S);
-            c00 = c01 = z;
-            c10 = c11 = z;
-            c20 = c21 = z;
-            c30 = c31 = z;
-            c40 = c41 = z;
-            c50 = c51 = z;
-        }
+        // As in packed12x2: the accumulators start from C or from zeros, never from a merge of two branches.
+        float[] src = load ? c : ZERO_ROW;
+        int r = load ? ci : 0, step = load ? ldc : 0;
+        c00 = FloatVector.fromArray(S, src, r); c01 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        c10 = FloatVector.fromArray(S, src, r); c11 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        c20 = FloatVector.fromArray(S, src, r); c21 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        c30 = FloatVector.fromArray(S, src, r); c31 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        c40 = FloatVector.fromArray(S, src, r); c41 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        c50 = FloatVector.fromArray(S, src, r); c51 = FloatVector.fromArray(S, src, r + L);
         for (int p = 0; p < kc; p++) {
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
             FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
@@ -772,7 +755,7 @@ final class GemmF32 {
             ai += 6;
             bi += 2 * L;
         }
-        int r = ci;
+        r = ci;
         c00.intoArray(c, r); c01.intoArray(c, r + L);
         r += ldc;
         c10.intoArray(c, r); c11.intoArray(c, r + L);

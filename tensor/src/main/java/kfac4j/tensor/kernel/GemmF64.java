@@ -98,6 +98,9 @@ final class GemmF64 {
      */
     static final int GRAM_MIN_DEPTH = 192;
 
+    /** Two vectors of zeros: where a micro-kernel that does not accumulate reads its starting tile from. */
+    private static final double[] ZERO_ROW = new double[2 * L];
+
     private static final ThreadLocal<double[]> PACKED_A = new ThreadLocal<>();
     private static final ThreadLocal<double[]> PACKED_B = new ThreadLocal<>();
     private static final ThreadLocal<double[]> EDGE = new ThreadLocal<>();
@@ -539,46 +542,34 @@ final class GemmF64 {
         DoubleVector c90, c91;
         DoubleVector c100, c101;
         DoubleVector c110, c111;
-        if (load) {
-            int r = ci;
-            c00 = DoubleVector.fromArray(S, c, r); c01 = DoubleVector.fromArray(S, c, r + L);
-            r += ldc;
-            c10 = DoubleVector.fromArray(S, c, r); c11 = DoubleVector.fromArray(S, c, r + L);
-            r += ldc;
-            c20 = DoubleVector.fromArray(S, c, r); c21 = DoubleVector.fromArray(S, c, r + L);
-            r += ldc;
-            c30 = DoubleVector.fromArray(S, c, r); c31 = DoubleVector.fromArray(S, c, r + L);
-            r += ldc;
-            c40 = DoubleVector.fromArray(S, c, r); c41 = DoubleVector.fromArray(S, c, r + L);
-            r += ldc;
-            c50 = DoubleVector.fromArray(S, c, r); c51 = DoubleVector.fromArray(S, c, r + L);
-            r += ldc;
-            c60 = DoubleVector.fromArray(S, c, r); c61 = DoubleVector.fromArray(S, c, r + L);
-            r += ldc;
-            c70 = DoubleVector.fromArray(S, c, r); c71 = DoubleVector.fromArray(S, c, r + L);
-            r += ldc;
-            c80 = DoubleVector.fromArray(S, c, r); c81 = DoubleVector.fromArray(S, c, r + L);
-            r += ldc;
-            c90 = DoubleVector.fromArray(S, c, r); c91 = DoubleVector.fromArray(S, c, r + L);
-            r += ldc;
-            c100 = DoubleVector.fromArray(S, c, r); c101 = DoubleVector.fromArray(S, c, r + L);
-            r += ldc;
-            c110 = DoubleVector.fromArray(S, c, r); c111 = DoubleVector.fromArray(S, c, r + L);
-        } else {
-            DoubleVector z = DoubleVector.zero(S);
-            c00 = c01 = z;
-            c10 = c11 = z;
-            c20 = c21 = z;
-            c30 = c31 = z;
-            c40 = c41 = z;
-            c50 = c51 = z;
-            c60 = c61 = z;
-            c70 = c71 = z;
-            c80 = c81 = z;
-            c90 = c91 = z;
-            c100 = c101 = z;
-            c110 = c111 = z;
-        }
+        // The accumulators start from C, or from zeros read the same way: no vector is merged from two branches,
+        // a merge that C2 has been seen to compile without the Vector API intrinsics (boxed vectors, ten times
+        // slower) once the branch profile changes after the first compilation.
+        double[] src = load ? c : ZERO_ROW;
+        int r = load ? ci : 0, step = load ? ldc : 0;
+        c00 = DoubleVector.fromArray(S, src, r); c01 = DoubleVector.fromArray(S, src, r + L);
+        r += step;
+        c10 = DoubleVector.fromArray(S, src, r); c11 = DoubleVector.fromArray(S, src, r + L);
+        r += step;
+        c20 = DoubleVector.fromArray(S, src, r); c21 = DoubleVector.fromArray(S, src, r + L);
+        r += step;
+        c30 = DoubleVector.fromArray(S, src, r); c31 = DoubleVector.fromArray(S, src, r + L);
+        r += step;
+        c40 = DoubleVector.fromArray(S, src, r); c41 = DoubleVector.fromArray(S, src, r + L);
+        r += step;
+        c50 = DoubleVector.fromArray(S, src, r); c51 = DoubleVector.fromArray(S, src, r + L);
+        r += step;
+        c60 = DoubleVector.fromArray(S, src, r); c61 = DoubleVector.fromArray(S, src, r + L);
+        r += step;
+        c70 = DoubleVector.fromArray(S, src, r); c71 = DoubleVector.fromArray(S, src, r + L);
+        r += step;
+        c80 = DoubleVector.fromArray(S, src, r); c81 = DoubleVector.fromArray(S, src, r + L);
+        r += step;
+        c90 = DoubleVector.fromArray(S, src, r); c91 = DoubleVector.fromArray(S, src, r + L);
+        r += step;
+        c100 = DoubleVector.fromArray(S, src, r); c101 = DoubleVector.fromArray(S, src, r + L);
+        r += step;
+        c110 = DoubleVector.fromArray(S, src, r); c111 = DoubleVector.fromArray(S, src, r + L);
         // Two steps of p per trip, the first step alone when kc is odd: half the loop control per multiply-add, and
         // C2 reloads the spilled bases of the index arithmetic half as often. One core, micro-kernel alone on 512 × 32
         // panels: 152-155 -> 168-172 GFLOP/s; a whole 1024 product: 16.2-16.8 -> 14.9-15.1 ms.
@@ -672,7 +663,7 @@ final class GemmF64 {
             ai += 12;
             bi += 2 * L;
         }
-        int r = ci;
+        r = ci;
         c00.intoArray(c, r); c01.intoArray(c, r + L);
         r += ldc;
         c10.intoArray(c, r); c11.intoArray(c, r + L);
@@ -702,28 +693,20 @@ final class GemmF64 {
     private static void packed6x2(int kc, double[] a, int ai, double[] b, int bi, double[] c, int ci, int ldc,
                                       boolean load) {
         DoubleVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-        if (load) {
-            int r = ci;
-            c00 = DoubleVector.fromArray(S, c, r); c01 = DoubleVector.fromArray(S, c, r + L);
-            r += ldc;
-            c10 = DoubleVector.fromArray(S, c, r); c11 = DoubleVector.fromArray(S, c, r + L);
-            r += ldc;
-            c20 = DoubleVector.fromArray(S, c, r); c21 = DoubleVector.fromArray(S, c, r + L);
-            r += ldc;
-            c30 = DoubleVector.fromArray(S, c, r); c31 = DoubleVector.fromArray(S, c, r + L);
-            r += ldc;
-            c40 = DoubleVector.fromArray(S, c, r); c41 = DoubleVector.fromArray(S, c, r + L);
-            r += ldc;
-            c50 = DoubleVector.fromArray(S, c, r); c51 = DoubleVector.fromArray(S, c, r + L);
-        } else {
-            DoubleVector z = DoubleVector.zero(S);
-            c00 = c01 = z;
-            c10 = c11 = z;
-            c20 = c21 = z;
-            c30 = c31 = z;
-            c40 = c41 = z;
-            c50 = c51 = z;
-        }
+        // As in packed12x2: the accumulators start from C or from zeros, never from a merge of two branches.
+        double[] src = load ? c : ZERO_ROW;
+        int r = load ? ci : 0, step = load ? ldc : 0;
+        c00 = DoubleVector.fromArray(S, src, r); c01 = DoubleVector.fromArray(S, src, r + L);
+        r += step;
+        c10 = DoubleVector.fromArray(S, src, r); c11 = DoubleVector.fromArray(S, src, r + L);
+        r += step;
+        c20 = DoubleVector.fromArray(S, src, r); c21 = DoubleVector.fromArray(S, src, r + L);
+        r += step;
+        c30 = DoubleVector.fromArray(S, src, r); c31 = DoubleVector.fromArray(S, src, r + L);
+        r += step;
+        c40 = DoubleVector.fromArray(S, src, r); c41 = DoubleVector.fromArray(S, src, r + L);
+        r += step;
+        c50 = DoubleVector.fromArray(S, src, r); c51 = DoubleVector.fromArray(S, src, r + L);
         for (int p = 0; p < kc; p++) {
             DoubleVector b0 = DoubleVector.fromArray(S, b, bi);
             DoubleVector b1 = DoubleVector.fromArray(S, b, bi + L);
@@ -742,7 +725,7 @@ final class GemmF64 {
             ai += 6;
             bi += 2 * L;
         }
-        int r = ci;
+        r = ci;
         c00.intoArray(c, r); c01.intoArray(c, r + L);
         r += ldc;
         c10.intoArray(c, r); c11.intoArray(c, r + L);
