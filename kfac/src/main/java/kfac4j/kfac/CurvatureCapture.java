@@ -16,10 +16,11 @@ import kfac4j.nn.WeightSharingLinear;
 /**
  * Listens to the K-FAC layers of a model: keeps the input rows of every forward call made while graph recording is
  * on (a call without a graph can never be backpropagated), and, during a backward pass opened with
- * {@link #beginPass(boolean)}, the output gradients of every call that pass reaches. Gradients arriving outside a pass are
- * ignored. {@link KroneckerStatistics} turns what was kept into factors; the one thing computed here is the
- * per-example sums of K-FAC-reduce layers ({@link SharedRows#exampleSums()}, all that reduce reads of the rows), taken
- * while the rows are still in the cache from the product that just read or made them, rather than from memory later.
+ * {@link #beginPass(boolean)}, the output gradients of every call that pass reaches. Gradients arriving outside a
+ * pass are ignored. {@link KroneckerStatistics} turns what was kept into factors; the one thing computed here is the
+ * per-example sums of K-FAC-reduce layers ({@link SharedRows#exampleSums()}, all that reduce reads of the rows),
+ * taken while the rows are still in the cache from the product that just read or made them, rather than from memory
+ * after the backward pass.
  */
 final class CurvatureCapture implements CaptureListener {
     private final List<KfacLayer> layers;
