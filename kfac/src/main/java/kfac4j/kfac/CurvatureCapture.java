@@ -27,15 +27,12 @@ final class CurvatureCapture implements CaptureListener {
     private final Map<WeightSharingLinear, Integer> index = new IdentityHashMap<>();
     private final List<SortedMap<Integer, SharedRows>> inputs = new ArrayList<>();
     private final List<List<Variable>> outputs = new ArrayList<>();
-    private final boolean[] reduce;
     private List<SortedMap<Integer, SharedRows>> pass;
     private boolean passStatistics;
 
     CurvatureCapture(List<KfacLayer> layers) {
         this.layers = layers;
-        this.reduce = new boolean[layers.size()];
         for (int i = 0; i < layers.size(); i++) {
-            reduce[i] = layers.get(i).approximation() == Approximation.REDUCE;
             index.put(layers.get(i).layer(), i);
             inputs.add(new TreeMap<>());
             outputs.add(new ArrayList<>());
@@ -85,7 +82,7 @@ final class CurvatureCapture implements CaptureListener {
         Integer i = index.get(layer);
         if (i == null || !Grad.isEnabled()) return;
         inputs.get(i).put(call, rows);
-        if (reduce[i]) rows.exampleSums();
+        if (reduces(i)) rows.exampleSums();
     }
 
     @Override
@@ -104,7 +101,11 @@ final class CurvatureCapture implements CaptureListener {
         SharedRows kept = before == null ? outputGrad
                 : new SharedRows(before.rows().add(outputGrad.rows()), outputGrad.exampleOfRow(), outputGrad.numExamples());
         calls.put(call, kept);
-        if (passStatistics && reduce[i]) kept.exampleSums();
+        if (passStatistics && reduces(i)) kept.exampleSums();
+    }
+
+    private boolean reduces(int i) {
+        return layers.get(i).approximation() == Approximation.REDUCE;
     }
 
     /**

@@ -30,9 +30,10 @@ import jdk.incubator.vector.VectorSpecies;
  * product behind every K-FAC factor, DESIGN.md §5), only the tiles that reach the diagonal or below it are computed,
  * rows are cut into parts of equal work, and the upper triangle is copied from the lower one. That is bit-identical
  * to the full product because {@code fma(x, y, c) == fma(y, x, c)} exactly. For x of 8192 × 512 about 53% of the
- * tiles are computed, and the product takes about 0.6 of the time of the full one (packing is not halved). Copying
- * the upper triangle costs about as much as 150 steps of depth save, so shallower products ({@link #GRAM_MIN_DEPTH})
- * are computed whole: K-FAC-reduce's factors are Gram matrices over a batch of only 32 or 64 examples.
+ * tiles are computed, and the product takes about 0.6 of the time of the full one (packing is not halved). In a
+ * shallow product the copy of the upper triangle costs more than the half of the multiply-adds it saves, so products
+ * shallower than {@link #GRAM_MIN_DEPTH} are computed whole: K-FAC-reduce's factors are Gram matrices over a batch
+ * of only 32 or 64 examples.
  *
  * <p>Measured on one core of an AVX-512 machine (n = 1024): a loop of register-only FMAs peaks at about 195-215
  * GFLOP/s in single precision; the micro-kernel alone runs at about 170 (C2 emits broadcasts from memory and hoists
