@@ -114,8 +114,8 @@ public final class Conv2d extends Module implements WeightSharingLinear {
     /**
      * {@code Y_n = W P_n + b} for every example's patch columns P_n (C_in·kh·kw, L), as one node:
      * ∂P = Wᵀ G (folded back into the image), ∂W = Σ_n G_n P_nᵀ, ∂b = Σ_{n,l} G_n. Computed image by image by the
-     * tensor's convolution; when the backward is itself recorded (double backward), written with the patch columns
-     * of the whole batch in differentiable operations instead, which give the same values.
+     * tensor's convolution; when the backward is itself recorded (double backward), written with patch columns in
+     * differentiable operations instead, which give the same values (∂W summed over the same fixed blocks of images).
      */
     private static Variable convolve(Variable x, Variable w, Variable b, ConvGeometry geometry) {
         Tensor y = x.value().conv2d(w.value(), b == null ? null : b.value(), geometry);
@@ -128,7 +128,17 @@ public final class Conv2d extends Module implements WeightSharingLinear {
                 Variable cols = x.unfoldColumns(geometry);                         // (C_in·kh·kw, N·L)
                 Variable gc = g.reshape(n, cout, l).permute(1, 0, 2).reshape(cout, n * l);
                 if (need[0]) grads[0] = w.mT().matmul(gc).foldColumns(geometry, s[2], s[3]);
-                if (need[1]) grads[1] = gc.matmul(cols.mT());
+                if (need[1]) {
+                    // Per fixed block of images, summed in block order, as the tensor's weight gradient sums.
+                    int[] start = Tensor.conv2dWeightGradBlocks(n);
+                    if (start.length <= 2) grads[1] = gc.matmul(cols.mT());
+                    else for (int j = 0; j + 1 < start.length; j++) {
+                        int b0 = start[j], nb = start[j + 1] - b0;
+                        Variable gj = g.narrow(0, b0, nb).reshape(nb, cout, l).permute(1, 0, 2).reshape(cout, nb * l);
+                        Variable part = gj.matmul(x.narrow(0, b0, nb).unfoldColumns(geometry).mT());
+                        grads[1] = j == 0 ? part : grads[1].add(part);
+                    }
+                }
             } else {
                 Tensor gv = g.value();
                 if (need[0]) grads[0] = Variable.constant(Tensor.conv2dInputGrad(w.value(), gv, geometry, s[2], s[3]));

@@ -779,9 +779,17 @@ public final class Tensor {
 
     /**
      * The gradient of {@link #conv2d} with respect to its weight, for this input and the output gradient
-     * {@code grad} (N, C_out, outH, outW): {@code Σ_n G_n P_nᵀ}, (C_out, C·kH·kW).
+     * {@code grad} (N, C_out, outH, outW): {@code Σ_n G_n P_nᵀ}, (C_out, C·kH·kW), summed over the fixed blocks of
+     * images of {@link #conv2dWeightGradBlocks}: per block the values of {@code G_blk · unfoldColumns(x_blk)ᵀ}, the
+     * blocks added in order.
      */
     public Tensor conv2dWeightGrad(Tensor grad, ConvGeometry g) { return Convolution.conv2dWeightGrad(this, grad, g); }
+
+    /**
+     * Where the blocks of images of {@link #conv2dWeightGrad} start, for a batch of n, plus n at the end: its order of
+     * summation, fixed by n alone (not by the thread count), for a differentiable form that must give the same bits.
+     */
+    public static int[] conv2dWeightGradBlocks(int n) { return Convolution.imageBlocks(n); }
 
     /**
      * The gradient of {@link #conv2d} with respect to its input (N, C, height, width), for the weight and the output

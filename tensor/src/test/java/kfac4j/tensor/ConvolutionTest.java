@@ -3,6 +3,7 @@ package kfac4j.tensor;
 import static kfac4j.tensor.Reference.assertTensor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import java.util.Random;
 
@@ -187,9 +188,53 @@ class ConvolutionTest {
                     .containsExactly(wt.matmul(cols).reshape(cout, n, oh, ow).permute(1, 0, 2, 3).toDoubleArray());
             Tensor gc = grad.reshape(n, cout, l).permute(1, 0, 2).reshape(cout, n * l);
             assertThat(x.conv2dWeightGrad(grad, g).toDoubleArray()).as("weight gradient")
-                    .containsExactly(gc.matmul(cols.mT()).toDoubleArray());
+                    .containsExactly(blockedWeightGrad(x, grad, g).toDoubleArray());
             assertThat(Tensor.conv2dInputGrad(wt, grad, g, h, w).toDoubleArray()).as("input gradient")
                     .containsExactly(wt.mT().matmul(gc).foldColumns(g, h, w).toDoubleArray());
+        }
+    }
+
+    /**
+     * The weight gradient as the definition of its blocks gives it: per fixed block of images, the product of the
+     * block's gradient columns and patch columns (one fma chain over its images and positions in order), the blocks'
+     * products added in block order.
+     */
+    private static Tensor blockedWeightGrad(Tensor x, Tensor grad, ConvGeometry g) {
+        int n = x.size(0), cout = grad.size(1), l = grad.size(2) * grad.size(3);
+        Tensor sum = null;
+        int[] start = Tensor.conv2dWeightGradBlocks(n);
+        for (int j = 0; j + 1 < start.length; j++) {
+            int b0 = start[j], nb = start[j + 1] - b0;
+            Tensor cols = x.narrow(0, b0, nb).unfoldColumns(g);
+            Tensor gc = grad.narrow(0, b0, nb).reshape(nb, cout, l).permute(1, 0, 2).reshape(cout, nb * l);
+            Tensor part = gc.matmul(cols.mT());
+            sum = sum == null ? part : sum.add(part);
+        }
+        return sum;
+    }
+
+    @Test
+    void weightGradientBlocksAreFixedByTheBatchSize() {
+        // Twenty images make eight blocks of two or three; the sum must be the blocks' products added in order (the
+        // thread count cannot change it: LinalgThreadsTest), and only rounding away from the plain sum over images.
+        Random rnd = new Random(57);
+        ConvGeometry g = ConvGeometry.square(3, 2, 1, 1);
+        int n = 20, c = 5, h = 9, w = 8, cout = 7, oh = g.outH(h), ow = g.outW(w);
+        assertThat(Tensor.conv2dWeightGradBlocks(n)).containsExactly(0, 2, 5, 7, 10, 12, 15, 17, 20);
+        assertThat(Tensor.conv2dWeightGradBlocks(3)).containsExactly(0, 1, 2, 3);
+        for (DType dt : DType.values()) {
+            Tensor x = Tensor.fromArray(Layouts.values(rnd, n * c * h * w, dt), n, c, h, w).to(dt);
+            Tensor grad = Tensor.fromArray(Layouts.values(rnd, n * cout * oh * ow, dt), n, cout, oh, ow).to(dt);
+            double[] expected = blockedWeightGrad(x, grad, g).toDoubleArray();
+            assertThat(x.conv2dWeightGrad(grad, g).toDoubleArray()).as(dt.toString()).containsExactly(expected);
+            // Against the plain sum over images in float64: the blocks change only the rounding.
+            Tensor cols = x.to(DType.F64).unfoldColumns(g);
+            Tensor gc = grad.to(DType.F64).reshape(n, cout, oh * ow).permute(1, 0, 2).reshape(cout, n * oh * ow);
+            double[] plain = gc.matmul(cols.mT()).toDoubleArray();
+            double tol = dt == DType.F32 ? 1e-4 : 1e-12;
+            for (int i = 0; i < plain.length; i++) {
+                assertThat(expected[i]).as("entry %d", i).isCloseTo(plain[i], within(tol * (1 + Math.abs(plain[i]))));
+            }
         }
     }
 

@@ -7,13 +7,15 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
+import kfac4j.tensor.ConvGeometry;
 import kfac4j.tensor.DType;
 import kfac4j.tensor.Linalg;
 import kfac4j.tensor.Tensor;
 
 /**
- * The blocked factorisations share the products of one block column out over the compute threads; every product is
- * still one GEMM over the same operands, so the bits must not depend on the number of threads.
+ * The blocked factorisations share the products of one block column out over the compute threads, and a
+ * convolution's weight gradient its fixed blocks of images; every product is still one GEMM over the same operands,
+ * so the bits must not depend on the number of threads.
  */
 class LinalgThreadsTest {
     @Test
@@ -43,5 +45,32 @@ class LinalgThreadsTest {
         // And the inverse is one: S·S⁻¹ = I to rounding.
         Tensor product = spd.matmul(Tensor.fromArray(inverse[1], n, n)).sub(Tensor.eye(DType.F64, n));
         assertThat(product.abs().max().item()).isLessThan(1e-12);
+    }
+
+    @Test
+    void convolutionWeightGradientIsBitIdenticalForAnyThreadCount() {
+        int before = ComputePool.parallelism();
+        Random rnd = new Random(22);
+        ConvGeometry g = ConvGeometry.square(3, 1, 1, 1);
+        int n = 19, c = 6, h = 10, w = 9, cout = 13;
+        Tensor x = Tensor.fromArray(gaussians(rnd, n * c * h * w), n, c, h, w);
+        Tensor grad = Tensor.fromArray(gaussians(rnd, n * cout * h * w), n, cout, h, w);
+        double[][] sums = new double[2][];
+        int[] threads = {1, 3};
+        try {
+            for (int t = 0; t < 2; t++) {
+                ComputePool.setParallelism(threads[t]);
+                sums[t] = x.conv2dWeightGrad(grad, g).toDoubleArray();
+            }
+        } finally {
+            ComputePool.setParallelism(before);
+        }
+        assertSameBits("weight gradient of a 3×3 convolution on 1 and 3 threads", sums[0], sums[1]);
+    }
+
+    private static float[] gaussians(Random rnd, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) rnd.nextGaussian();
+        return v;
     }
 }
