@@ -109,13 +109,27 @@ final class Convolution {
      * The patch layout of one image shape: the image is copied into a zero-bordered buffer (C planes of hp × wp, the
      * padding made real), and {@link #index} holds, for tap t = i·kW + j and output position q = r·outW + col, the
      * offset {@code (r·sH + i·dH)·wp + col·sW + j·dW} of the pixel that patch q reads in a padded plane. A patch row is
-     * then one gather of L values, and folding one scatter-add (the L offsets of a tap are distinct), whatever the
-     * stride, padding or dilation: no per-run bounds, and vector gathers where the CPU has them.
+     * then one gather of L values, whatever the stride, padding or dilation: no per-run bounds, and vector gathers
+     * where the CPU has them.
+     *
+     * <p>Folding adds instead, into the padded image split into its stride phases: phase (a, b) of a channel holds
+     * the padded pixels (y, x) with y mod sH = a and x mod sW = b, at (y div sH, x div sW) in a plane of ph × pw.
+     * Tap (i, j) of output (r, col) reads padded pixel (r·sH + i·dH, col·sW + j·dW), which lies in phase
+     * ((i·dH) mod sH, (j·dW) mod sW) at (r + (i·dH) div sH, col + (j·dW) div sW): the oh × ow entries of a tap are
+     * a block of whole rows there, added with vector adds ({@link #phaseTap}). The phases are then interleaved back
+     * into the image by one gather per image row. With stride 1 there is one phase, the padded plane itself.
      */
     private static final class Patches {
         final int c, h, w, hp, wp, plane, taps, l;
-        private final int padH, padW;
+        private final int padH, padW, oh, ow;
         private final int[] index;
+        /** Phase planes: ph × pw each, sH·sW of them per channel ({@code phasePlanes} values). */
+        private final int ph, pw, phasePlanes;
+        /** Where tap t's block starts in a channel's phase planes. */
+        private final int[] phaseTap;
+        /** For image column x, where its padded pixel lies in a channel's phases, less its row's offset. */
+        private final int[] phaseColumn;
+        private final int strideH, strideW;
         private int[] rowIndex;
 
         Patches(int c, int h, int w, ConvGeometry g) {
@@ -131,6 +145,24 @@ final class Convolution {
             this.plane = hp * wp;
             this.taps = kh * kw;
             this.l = oh * ow;
+            this.oh = oh;
+            this.ow = ow;
+            this.strideH = g.strideH();
+            this.strideW = g.strideW();
+            this.ph = (hp + strideH - 1) / strideH;
+            this.pw = (wp + strideW - 1) / strideW;
+            int phasePlane = ph * pw;
+            this.phasePlanes = strideH * strideW * phasePlane;
+            this.phaseTap = new int[taps];
+            for (int i = 0; i < kh; i++) {
+                for (int j = 0; j < kw; j++) {
+                    int y = i * g.dilationH(), x = j * g.dilationW();
+                    phaseTap[i * kw + j] = (y % strideH * strideW + x % strideW) * phasePlane + y / strideH * pw
+                            + x / strideW;
+                }
+            }
+            this.phaseColumn = new int[w];
+            for (int x = 0; x < w; x++) phaseColumn[x] = (x + padW) % strideW * phasePlane + (x + padW) / strideW;
             this.index = new int[taps * l];
             for (int i = 0; i < kh; i++) {
                 for (int j = 0; j < kw; j++) {
@@ -145,10 +177,10 @@ final class Convolution {
 
         /**
          * A zeroed buffer for one padded image, plus one element that stays zero (what {@link #unfoldRows} reads into
-         * the padding of its rows); {@link #unfold} keeps the border zero.
+         * the padding of its rows), or for its phases ({@link #fold}); {@link #unfold} keeps the border zero.
          */
         Object buffer(DType dt) {
-            return Rows.array(dt, c * plane + 1);
+            return Rows.array(dt, c * Math.max(plane, phasePlanes) + 1);
         }
 
         /**
@@ -183,25 +215,35 @@ final class Convolution {
 
         /**
          * The adjoint of {@link #unfold}: every patch entry added back to the pixel it was read from, taps in order,
-         * then the image written (not added) to {@code img[imgOff..]}.
+         * then the image written (not added) to {@code img[imgOff..]}. Each tap of a channel is one block of oh rows
+         * of ow entries added into its phase plane (rows pw apart), and each image row one gather from the phases.
          */
         void fold(Object cols, int colsOff, long tapStride, Object pad, Object img, int imgOff) {
             Kernels k = Kernels.active();
+            int size = c * phasePlanes;
             if (img instanceof float[] x) {
                 float[] pd = (float[]) pad, in = (float[]) cols;
-                java.util.Arrays.fill(pd, 0f);
+                java.util.Arrays.fill(pd, 0, size, 0f);
                 for (int ch = 0; ch < c; ch++) {
-                    for (int t = 0; t < taps; t++) k.scatterAdd(in, row(colsOff, ch, t, tapStride), index, t * l, pd, ch * plane, l);
-                    for (int y = 0; y < h; y++) System.arraycopy(pd, interior(ch, y), x, imgOff + (ch * h + y) * w, w);
+                    int at = ch * phasePlanes;
+                    for (int t = 0; t < taps; t++) k.addRows(oh, ow, in, row(colsOff, ch, t, tapStride), ow, pd, at + phaseTap[t], pw);
+                    for (int y = 0; y < h; y++) k.gather(pd, phaseRow(ch, y), phaseColumn, 0, x, imgOff + (ch * h + y) * w, w);
                 }
             } else {
                 double[] x = (double[]) img, pd = (double[]) pad, in = (double[]) cols;
-                java.util.Arrays.fill(pd, 0.0);
+                java.util.Arrays.fill(pd, 0, size, 0.0);
                 for (int ch = 0; ch < c; ch++) {
-                    for (int t = 0; t < taps; t++) k.scatterAdd(in, row(colsOff, ch, t, tapStride), index, t * l, pd, ch * plane, l);
-                    for (int y = 0; y < h; y++) System.arraycopy(pd, interior(ch, y), x, imgOff + (ch * h + y) * w, w);
+                    int at = ch * phasePlanes;
+                    for (int t = 0; t < taps; t++) k.addRows(oh, ow, in, row(colsOff, ch, t, tapStride), ow, pd, at + phaseTap[t], pw);
+                    for (int y = 0; y < h; y++) k.gather(pd, phaseRow(ch, y), phaseColumn, 0, x, imgOff + (ch * h + y) * w, w);
                 }
             }
+        }
+
+        /** Where image row y of channel ch starts in its phases, before {@link #phaseColumn}. */
+        private int phaseRow(int ch, int y) {
+            int py = y + padH;
+            return ch * phasePlanes + py % strideH * strideW * ph * pw + py / strideH * pw;
         }
 
         /**

@@ -66,13 +66,13 @@ public interface Kernels {
     void gather(double[] x, int xOff, int[] index, int iOff, double[] y, int yOff, int n);
 
     /**
-     * {@code y[yOff + index[iOff+i]] += x[xOff+i]} for i in [0, n): the adjoint of {@link #gather} (col2im). The n
-     * indices must be distinct, so every element of y gets at most one addition and the result does not depend on
-     * the order in which they are made.
+     * {@code y[yOff + r·yStride + j] += x[xOff + r·xStride + j]} for r in [0, rows) and j in [0, cols): a block of rows
+     * added into another, each element once, the way col2im adds one tap's patch entries back into a plane of the
+     * image (kfac4j.tensor.Convolution). The two blocks must not overlap.
      */
-    void scatterAdd(float[] x, int xOff, int[] index, int iOff, float[] y, int yOff, int n);
+    void addRows(int rows, int cols, float[] x, int xOff, int xStride, float[] y, int yOff, int yStride);
 
-    void scatterAdd(double[] x, int xOff, int[] index, int iOff, double[] y, int yOff, int n);
+    void addRows(int rows, int cols, double[] x, int xOff, int xStride, double[] y, int yOff, int yStride);
 
     /**
      * General matrix product {@code C = A·B} (or {@code C += A·B} when {@code accumulate}) with A of shape m×k and B

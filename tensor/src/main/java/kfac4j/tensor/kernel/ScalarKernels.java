@@ -77,13 +77,17 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void scatterAdd(float[] x, int xOff, int[] index, int iOff, float[] y, int yOff, int n) {
-        for (int i = 0; i < n; i++) y[yOff + index[iOff + i]] += x[xOff + i];
+    public void addRows(int rows, int cols, float[] x, int xOff, int xStride, float[] y, int yOff, int yStride) {
+        for (int r = 0, xs = xOff, ys = yOff; r < rows; r++, xs += xStride, ys += yStride) {
+            for (int j = 0; j < cols; j++) y[ys + j] += x[xs + j];
+        }
     }
 
     @Override
-    public void scatterAdd(double[] x, int xOff, int[] index, int iOff, double[] y, int yOff, int n) {
-        for (int i = 0; i < n; i++) y[yOff + index[iOff + i]] += x[xOff + i];
+    public void addRows(int rows, int cols, double[] x, int xOff, int xStride, double[] y, int yOff, int yStride) {
+        for (int r = 0, xs = xOff, ys = yOff; r < rows; r++, xs += xStride, ys += yStride) {
+            for (int j = 0; j < cols; j++) y[ys + j] += x[xs + j];
+        }
     }
 
     @Override

@@ -243,14 +243,20 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
-    public void scatterAdd(float[] x, int xOff, int[] index, int iOff, float[] y, int yOff, int n) {
-        // Distinct indices: each lane's element is read, added to once and written back, as in the scalar loop.
-        int up = F32.loopBound(n), i = 0;
-        for (; i < up; i += F32L) {
-            FloatVector.fromArray(F32, y, yOff, index, iOff + i).add(FloatVector.fromArray(F32, x, xOff + i))
-                    .intoArray(y, yOff, index, iOff + i);
+    public void addRows(int rows, int cols, float[] x, int xOff, int xStride, float[] y, int yOff, int yStride) {
+        // Whole vectors, then one of half the width (a row of 8 on AVX-512), then single values.
+        int up = F32.loopBound(cols), half = F32H.length();
+        for (int r = 0, xs = xOff, ys = yOff; r < rows; r++, xs += xStride, ys += yStride) {
+            int j = 0;
+            for (; j < up; j += F32L) {
+                FloatVector.fromArray(F32, y, ys + j).add(FloatVector.fromArray(F32, x, xs + j)).intoArray(y, ys + j);
+            }
+            if (j + half <= cols) {
+                FloatVector.fromArray(F32H, y, ys + j).add(FloatVector.fromArray(F32H, x, xs + j)).intoArray(y, ys + j);
+                j += half;
+            }
+            for (; j < cols; j++) y[ys + j] += x[xs + j];
         }
-        for (; i < n; i++) y[yOff + index[iOff + i]] += x[xOff + i];
     }
 
     @Override
@@ -493,13 +499,15 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
-    public void scatterAdd(double[] x, int xOff, int[] index, int iOff, double[] y, int yOff, int n) {
-        int up = F64.loopBound(n), i = 0;
-        for (; i < up; i += F64L) {
-            DoubleVector.fromArray(F64, y, yOff, index, iOff + i).add(DoubleVector.fromArray(F64, x, xOff + i))
-                    .intoArray(y, yOff, index, iOff + i);
+    public void addRows(int rows, int cols, double[] x, int xOff, int xStride, double[] y, int yOff, int yStride) {
+        int up = F64.loopBound(cols);
+        for (int r = 0, xs = xOff, ys = yOff; r < rows; r++, xs += xStride, ys += yStride) {
+            int j = 0;
+            for (; j < up; j += F64L) {
+                DoubleVector.fromArray(F64, y, ys + j).add(DoubleVector.fromArray(F64, x, xs + j)).intoArray(y, ys + j);
+            }
+            for (; j < cols; j++) y[ys + j] += x[xs + j];
         }
-        for (; i < n; i++) y[yOff + index[iOff + i]] += x[xOff + i];
     }
 
     @Override

@@ -191,7 +191,7 @@ class KernelAgreementTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("variants")
-    void gatherAndScatterAddAgreeBitForBit(KernelVariants.Variant v) {
+    void gatherAgreesBitForBit(KernelVariants.Variant v) {
         Random rnd = new Random(7);
         for (int n : SIZES) {
             // Distinct indices in a random order over a source twice as long, read from offset 2 on.
@@ -200,7 +200,7 @@ class KernelAgreementTest {
             java.util.Collections.shuffle(order, rnd);
             int[] index = new int[n + 1];
             for (int i = 0; i < n; i++) index[i + 1] = order.get(i);
-            double[] x = values(rnd, 2 * n + 5, true), src = values(rnd, n + 3, true);
+            double[] x = values(rnd, 2 * n + 5, true);
             double[] want = filled(n + 4, -9), got = filled(n + 4, -9);
             REF.gather(x, 2, index, 1, want, 1, n);
             v.kernels().gather(x, 2, index, 1, got, 1, n);
@@ -210,14 +210,31 @@ class KernelAgreementTest {
             v.kernels().gather(xf, 2, index, 1, gotF, 1, n);
             assertSameBits("gather F32 n=" + n, wantF, gotF);
 
-            double[] y = x.clone(), yRef = x.clone();
-            REF.scatterAdd(src, 3, index, 1, yRef, 2, n);
-            v.kernels().scatterAdd(src, 3, index, 1, y, 2, n);
-            assertSameBits("scatterAdd F64 n=" + n, yRef, y);
-            float[] yf = f32(x), yRefF = f32(x), srcF = f32(src);
-            REF.scatterAdd(srcF, 3, index, 1, yRefF, 2, n);
-            v.kernels().scatterAdd(srcF, 3, index, 1, yf, 2, n);
-            assertSameBits("scatterAdd F32 n=" + n, yRefF, yf);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void addRowsAgreesBitForBitAndTouchesOnlyItsBlock(KernelVariants.Variant v) {
+        Random rnd = new Random(8);
+        for (int cols : SIZES) {
+            // Three rows of cols values, from a source with row stride cols + 2 into rows cols + 5 apart.
+            int rows = 3, xStride = cols + 2, yStride = cols + 5;
+            double[] x = values(rnd, 1 + rows * xStride, true), y0 = values(rnd, 4 + rows * yStride, true);
+            double[] want = y0.clone(), got = y0.clone();
+            REF.addRows(rows, cols, x, 1, xStride, want, 4, yStride);
+            v.kernels().addRows(rows, cols, x, 1, xStride, got, 4, yStride);
+            assertSameBits("addRows F64 cols=" + cols, want, got);
+            for (int i = 0; i < y0.length; i++) {
+                int r = (i - 4) / yStride, j = (i - 4) % yStride;
+                boolean inside = i >= 4 && r < rows && j < cols;
+                double expected = inside ? y0[i] + x[1 + r * xStride + j] : y0[i];
+                assertThat(Double.doubleToLongBits(want[i])).as("element %d", i).isEqualTo(Double.doubleToLongBits(expected));
+            }
+            float[] xf = f32(x), wantF = f32(y0), gotF = f32(y0);
+            REF.addRows(rows, cols, xf, 1, xStride, wantF, 4, yStride);
+            v.kernels().addRows(rows, cols, xf, 1, xStride, gotF, 4, yStride);
+            assertSameBits("addRows F32 cols=" + cols, wantF, gotF);
         }
     }
 
