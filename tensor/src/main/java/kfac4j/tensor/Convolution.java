@@ -350,17 +350,12 @@ final class Convolution {
                 p.unfold(xc.data(), xc.offset() + b * c * s[2] * s[3], pad, cols, 0, l);
                 gemmInPieces(cout, l, k, wc.data(), wc.offset(), k, 1, cols, 0, l, out.data(), b * cout * l);
                 if (bc == null) continue;
+                Kernels kern = Kernels.active();
                 for (int o = 0; o < cout; o++) {
+                    // The bias of channel o added to its L positions (a source step of 0 repeats it).
                     int at = (b * cout + o) * l;
-                    if (dt == DType.F32) {
-                        float[] y = out.f32();
-                        float v = bc.f32()[bc.offset() + o];
-                        for (int q = 0; q < l; q++) y[at + q] += v;
-                    } else {
-                        double[] y = out.f64();
-                        double v = bc.f64()[bc.offset() + o];
-                        for (int q = 0; q < l; q++) y[at + q] += v;
-                    }
+                    if (dt == DType.F32) kern.binary(BinaryOp.ADD, out.f32(), at, 1, bc.f32(), bc.offset() + o, 0, out.f32(), at, l);
+                    else kern.binary(BinaryOp.ADD, out.f64(), at, 1, bc.f64(), bc.offset() + o, 0, out.f64(), at, l);
                 }
             }
         });
