@@ -348,7 +348,7 @@ final class Convolution {
             Object cols = Rows.array(dt, k * l), pad = p.buffer(dt);
             for (int b = b0; b < b1; b++) {
                 p.unfold(xc.data(), xc.offset() + b * c * s[2] * s[3], pad, cols, 0, l);
-                gemmInPieces(cout, l, k, wc.data(), wc.offset(), k, 1, cols, 0, l, out.data(), b * cout * l);
+                gemmInPieces(cout, l, k, wc.data(), wc.offset(), k, 1, cols, 0, l, out.data(), b * cout * l, false);
                 if (bc == null) continue;
                 Kernels kern = Kernels.active();
                 for (int o = 0; o < cout; o++) {
@@ -391,7 +391,7 @@ final class Convolution {
                 for (int b = start[j]; b < start[j + 1]; b++) {
                     p.unfoldRows(xc.data(), xc.offset() + b * plane, pad, rows, 0);
                     // G_b (C_out × L) times P_bᵀ (L × kp, the patches as rows), added to the block's images before.
-                    gemm(cout, kp, l, gc.data(), gc.offset() + b * cout * l, l, 1, rows, 0, kp, 1, sums, j * size, kp,
+                    gemmInPieces(cout, kp, l, gc.data(), gc.offset() + b * cout * l, l, 1, rows, 0, kp, sums, j * size,
                             b > start[j]);
                 }
             }
@@ -459,7 +459,7 @@ final class Convolution {
             Object cols = Rows.array(dt, k * l), pad = p.buffer(dt);
             for (int b = b0; b < b1; b++) {
                 // Wᵀ (K × C_out, the weight read transposed) times G_n (C_out × L), then back into image b.
-                gemmInPieces(k, l, cout, wc.data(), wc.offset(), 1, k, gc.data(), gc.offset() + b * cout * l, l, cols, 0);
+                gemmInPieces(k, l, cout, wc.data(), wc.offset(), 1, k, gc.data(), gc.offset() + b * cout * l, l, cols, 0, false);
                 p.fold(cols, 0, l, pad, out.data(), b * c * height * width);
             }
         });
@@ -493,18 +493,19 @@ final class Convolution {
     private static final int PIECE_WORK = 1 << 20, PIECE_DEPTH = 256;
 
     /**
-     * {@code C = A·B} for a row-major B (row stride {@code ldb}) and a contiguous C (row stride n), as products of at
-     * most {@link #PIECE_DEPTH} deep and about {@link #PIECE_WORK} multiply-adds: A in blocks of rows, B in blocks of
-     * columns, and the depth in chunks, each chunk continuing every entry's fma chain (accumulating), so the bits are
-     * those of the one product. Products that small run without packing in the GEMM: for one image's convolution,
-     * where the weight would be packed again for every image, measured 20% faster (64×64×576 forward, 576×64×64
-     * input gradient; one thread, interleaved in one JVM). Larger products (256 positions: 64×256×288, 288×256×64)
-     * gained nothing or lost, and stay whole.
+     * {@code C = A·B} (or {@code C += A·B}) for a row-major B (row stride {@code ldb}) and a contiguous C (row stride
+     * n), as products of at most {@link #PIECE_DEPTH} deep and about {@link #PIECE_WORK} multiply-adds: A in blocks of
+     * rows, B in blocks of columns, and the depth in chunks, each chunk continuing every entry's fma chain
+     * (accumulating), so the bits are those of the one product. Products that small run without packing in the GEMM:
+     * for one image's convolution, where the weight would be packed again for every image, measured 20% faster
+     * (64×64×576 forward, 576×64×64 input gradient; one thread, interleaved in one JVM), and a weight gradient's
+     * 32×32×1024 about 25% faster (its operands are each used once, so packing them is pure cost). Larger products
+     * (256 positions: 64×256×288, 288×256×64) gained nothing or lost, and stay whole.
      */
     private static void gemmInPieces(int m, int n, int k, Object a, int aOff, int aRs, int aCs, Object b, int bOff,
-                                     int ldb, Object c, int cOff) {
+                                     int ldb, Object c, int cOff, boolean accumulate) {
         if ((long) m * n * k > 4L * PIECE_WORK) {
-            gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, ldb, 1, c, cOff, n, false);
+            gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, ldb, 1, c, cOff, n, accumulate);
             return;
         }
         int chunks = (k + PIECE_DEPTH - 1) / PIECE_DEPTH, kb = (k + chunks - 1) / chunks;
@@ -516,7 +517,7 @@ final class Convolution {
             for (int j = 0; j < n; j += nb) {
                 for (int p = 0; p < k; p += kb) {
                     gemm(Math.min(mb, m - i), Math.min(nb, n - j), Math.min(kb, k - p), a, aOff + i * aRs + p * aCs, aRs,
-                            aCs, b, bOff + p * ldb + j, ldb, 1, c, cOff + i * n + j, n, p > 0);
+                            aCs, b, bOff + p * ldb + j, ldb, 1, c, cOff + i * n + j, n, accumulate || p > 0);
                 }
             }
         }
