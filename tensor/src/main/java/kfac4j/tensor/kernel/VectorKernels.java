@@ -302,14 +302,20 @@ final class VectorKernels implements Kernels {
     }
 
     /**
-     * The lanes added in lane order. (reduceLanes(ADD) leaves the order open, and the compiled and interpreted forms
-     * do differ, which would make a sum depend on JIT timing.)
+     * The lanes added in lane order, from +0. (reduceLanes(ADD) leaves the order open, and the compiled and
+     * interpreted forms do differ, which would make a sum depend on JIT timing.) The lanes are read one by one at
+     * constant indices rather than through an array: escape analysis did not always remove that array, and softmax
+     * and layer norm call this once per row.
      */
     private static double sumLanes(DoubleVector v) {
-        double[] lanes = new double[F64L];
-        v.intoArray(lanes, 0);
-        double s = 0;
-        for (double x : lanes) s += x;
+        double s = 0.0 + v.lane(0);
+        if (F64L == 1) return s;
+        s += v.lane(1);
+        if (F64L == 2) return s;
+        s = s + v.lane(2) + v.lane(3);
+        if (F64L == 4) return s;
+        s = s + v.lane(4) + v.lane(5) + v.lane(6) + v.lane(7);
+        for (int i = 8; i < F64L; i++) s += v.lane(i);
         return s;
     }
 
