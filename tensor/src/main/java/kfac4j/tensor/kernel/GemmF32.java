@@ -99,8 +99,8 @@ final class GemmF32 {
      */
     static final int GRAM_MIN_DEPTH = 192;
 
-    /** Two vectors of zeros: where a micro-kernel that does not accumulate reads its starting tile from. */
-    private static final float[] ZERO_ROW = new float[2 * L];
+    /** Zeros where a micro-kernel that does not accumulate reads its starting tile from: a row of the widest tile. */
+    private static final float[] ZERO_ROW = new float[Math.max(2, DNV) * L];
 
     private static final ThreadLocal<float[]> PACKED_A = new ThreadLocal<>();
     private static final ThreadLocal<float[]> PACKED_B = new ThreadLocal<>();
@@ -779,34 +779,26 @@ final class GemmF32 {
         FloatVector c30, c31, c32, c33;
         FloatVector c40, c41, c42, c43;
         FloatVector c50, c51, c52, c53;
-        if (load) {
-            int r = ci;
-            c00 = FloatVector.fromArray(S, c, r); c01 = FloatVector.fromArray(S, c, r + L);
-            c02 = FloatVector.fromArray(S, c, r + 2 * L); c03 = FloatVector.fromArray(S, c, r + 3 * L);
-            r += ldc;
-            c10 = FloatVector.fromArray(S, c, r); c11 = FloatVector.fromArray(S, c, r + L);
-            c12 = FloatVector.fromArray(S, c, r + 2 * L); c13 = FloatVector.fromArray(S, c, r + 3 * L);
-            r += ldc;
-            c20 = FloatVector.fromArray(S, c, r); c21 = FloatVector.fromArray(S, c, r + L);
-            c22 = FloatVector.fromArray(S, c, r + 2 * L); c23 = FloatVector.fromArray(S, c, r + 3 * L);
-            r += ldc;
-            c30 = FloatVector.fromArray(S, c, r); c31 = FloatVector.fromArray(S, c, r + L);
-            c32 = FloatVector.fromArray(S, c, r + 2 * L); c33 = FloatVector.fromArray(S, c, r + 3 * L);
-            r += ldc;
-            c40 = FloatVector.fromArray(S, c, r); c41 = FloatVector.fromArray(S, c, r + L);
-            c42 = FloatVector.fromArray(S, c, r + 2 * L); c43 = FloatVector.fromArray(S, c, r + 3 * L);
-            r += ldc;
-            c50 = FloatVector.fromArray(S, c, r); c51 = FloatVector.fromArray(S, c, r + L);
-            c52 = FloatVector.fromArray(S, c, r + 2 * L); c53 = FloatVector.fromArray(S, c, r + 3 * L);
-        } else {
-            FloatVector z = FloatVector.zero(S);
-            c00 = c01 = c02 = c03 = z;
-            c10 = c11 = c12 = c13 = z;
-            c20 = c21 = c22 = c23 = z;
-            c30 = c31 = c32 = c33 = z;
-            c40 = c41 = c42 = c43 = z;
-            c50 = c51 = c52 = c53 = z;
-        }
+        // As in packed12x2: the accumulators start from C or from zeros, never from a merge of two branches.
+        float[] src = load ? c : ZERO_ROW;
+        int r = load ? ci : 0, step = load ? ldc : 0;
+        c00 = FloatVector.fromArray(S, src, r); c01 = FloatVector.fromArray(S, src, r + L);
+        c02 = FloatVector.fromArray(S, src, r + 2 * L); c03 = FloatVector.fromArray(S, src, r + 3 * L);
+        r += step;
+        c10 = FloatVector.fromArray(S, src, r); c11 = FloatVector.fromArray(S, src, r + L);
+        c12 = FloatVector.fromArray(S, src, r + 2 * L); c13 = FloatVector.fromArray(S, src, r + 3 * L);
+        r += step;
+        c20 = FloatVector.fromArray(S, src, r); c21 = FloatVector.fromArray(S, src, r + L);
+        c22 = FloatVector.fromArray(S, src, r + 2 * L); c23 = FloatVector.fromArray(S, src, r + 3 * L);
+        r += step;
+        c30 = FloatVector.fromArray(S, src, r); c31 = FloatVector.fromArray(S, src, r + L);
+        c32 = FloatVector.fromArray(S, src, r + 2 * L); c33 = FloatVector.fromArray(S, src, r + 3 * L);
+        r += step;
+        c40 = FloatVector.fromArray(S, src, r); c41 = FloatVector.fromArray(S, src, r + L);
+        c42 = FloatVector.fromArray(S, src, r + 2 * L); c43 = FloatVector.fromArray(S, src, r + 3 * L);
+        r += step;
+        c50 = FloatVector.fromArray(S, src, r); c51 = FloatVector.fromArray(S, src, r + L);
+        c52 = FloatVector.fromArray(S, src, r + 2 * L); c53 = FloatVector.fromArray(S, src, r + 3 * L);
         int a1 = aRs, a2 = 2 * aRs, a3 = 3 * aRs, a4 = 4 * aRs, a5 = 5 * aRs;
         for (int p = 0; p < kc; p++) {
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
@@ -828,7 +820,7 @@ final class GemmF32 {
             ai += aCs;
             bi += ldb;
         }
-        int r = ci;
+        r = ci;
         c00.intoArray(c, r); c01.intoArray(c, r + L); c02.intoArray(c, r + 2 * L); c03.intoArray(c, r + 3 * L);
         r += ldc;
         c10.intoArray(c, r); c11.intoArray(c, r + L); c12.intoArray(c, r + 2 * L); c13.intoArray(c, r + 3 * L);
@@ -846,28 +838,20 @@ final class GemmF32 {
     private static void strided2(int kc, float[] a, int ai, int aRs, int aCs, float[] b, int bi, int ldb,
                                      float[] c, int ci, int ldc, boolean load) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-        if (load) {
-            int r = ci;
-            c00 = FloatVector.fromArray(S, c, r); c01 = FloatVector.fromArray(S, c, r + L);
-            r += ldc;
-            c10 = FloatVector.fromArray(S, c, r); c11 = FloatVector.fromArray(S, c, r + L);
-            r += ldc;
-            c20 = FloatVector.fromArray(S, c, r); c21 = FloatVector.fromArray(S, c, r + L);
-            r += ldc;
-            c30 = FloatVector.fromArray(S, c, r); c31 = FloatVector.fromArray(S, c, r + L);
-            r += ldc;
-            c40 = FloatVector.fromArray(S, c, r); c41 = FloatVector.fromArray(S, c, r + L);
-            r += ldc;
-            c50 = FloatVector.fromArray(S, c, r); c51 = FloatVector.fromArray(S, c, r + L);
-        } else {
-            FloatVector z = FloatVector.zero(S);
-            c00 = c01 = z;
-            c10 = c11 = z;
-            c20 = c21 = z;
-            c30 = c31 = z;
-            c40 = c41 = z;
-            c50 = c51 = z;
-        }
+        // As in packed12x2: the accumulators start from C or from zeros, never from a merge of two branches.
+        float[] src = load ? c : ZERO_ROW;
+        int r = load ? ci : 0, step = load ? ldc : 0;
+        c00 = FloatVector.fromArray(S, src, r); c01 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        c10 = FloatVector.fromArray(S, src, r); c11 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        c20 = FloatVector.fromArray(S, src, r); c21 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        c30 = FloatVector.fromArray(S, src, r); c31 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        c40 = FloatVector.fromArray(S, src, r); c41 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        c50 = FloatVector.fromArray(S, src, r); c51 = FloatVector.fromArray(S, src, r + L);
         int a1 = aRs, a2 = 2 * aRs, a3 = 3 * aRs, a4 = 4 * aRs, a5 = 5 * aRs;
         for (int p = 0; p < kc; p++) {
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
@@ -887,7 +871,7 @@ final class GemmF32 {
             ai += aCs;
             bi += ldb;
         }
-        int r = ci;
+        r = ci;
         c00.intoArray(c, r); c01.intoArray(c, r + L);
         r += ldc;
         c10.intoArray(c, r); c11.intoArray(c, r + L);
@@ -905,28 +889,20 @@ final class GemmF32 {
     private static void strided1(int kc, float[] a, int ai, int aRs, int aCs, float[] b, int bi, int ldb,
                                      float[] c, int ci, int ldc, boolean load) {
         FloatVector c00, c10, c20, c30, c40, c50;
-        if (load) {
-            int r = ci;
-            c00 = FloatVector.fromArray(S, c, r);
-            r += ldc;
-            c10 = FloatVector.fromArray(S, c, r);
-            r += ldc;
-            c20 = FloatVector.fromArray(S, c, r);
-            r += ldc;
-            c30 = FloatVector.fromArray(S, c, r);
-            r += ldc;
-            c40 = FloatVector.fromArray(S, c, r);
-            r += ldc;
-            c50 = FloatVector.fromArray(S, c, r);
-        } else {
-            FloatVector z = FloatVector.zero(S);
-            c00 = z;
-            c10 = z;
-            c20 = z;
-            c30 = z;
-            c40 = z;
-            c50 = z;
-        }
+        // As in packed12x2: the accumulators start from C or from zeros, never from a merge of two branches.
+        float[] src = load ? c : ZERO_ROW;
+        int r = load ? ci : 0, step = load ? ldc : 0;
+        c00 = FloatVector.fromArray(S, src, r);
+        r += step;
+        c10 = FloatVector.fromArray(S, src, r);
+        r += step;
+        c20 = FloatVector.fromArray(S, src, r);
+        r += step;
+        c30 = FloatVector.fromArray(S, src, r);
+        r += step;
+        c40 = FloatVector.fromArray(S, src, r);
+        r += step;
+        c50 = FloatVector.fromArray(S, src, r);
         int a1 = aRs, a2 = 2 * aRs, a3 = 3 * aRs, a4 = 4 * aRs, a5 = 5 * aRs;
         for (int p = 0; p < kc; p++) {
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
@@ -945,7 +921,7 @@ final class GemmF32 {
             ai += aCs;
             bi += ldb;
         }
-        int r = ci;
+        r = ci;
         c00.intoArray(c, r);
         r += ldc;
         c10.intoArray(c, r);

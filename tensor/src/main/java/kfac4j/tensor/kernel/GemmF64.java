@@ -99,8 +99,8 @@ final class GemmF64 {
      */
     static final int GRAM_MIN_DEPTH = 192;
 
-    /** Two vectors of zeros: where a micro-kernel that does not accumulate reads its starting tile from. */
-    private static final double[] ZERO_ROW = new double[2 * L];
+    /** Zeros where a micro-kernel that does not accumulate reads its starting tile from: a row of the widest tile. */
+    private static final double[] ZERO_ROW = new double[Math.max(2, DNV) * L];
 
     private static final ThreadLocal<double[]> PACKED_A = new ThreadLocal<>();
     private static final ThreadLocal<double[]> PACKED_B = new ThreadLocal<>();
@@ -749,34 +749,26 @@ final class GemmF64 {
         DoubleVector c30, c31, c32, c33;
         DoubleVector c40, c41, c42, c43;
         DoubleVector c50, c51, c52, c53;
-        if (load) {
-            int r = ci;
-            c00 = DoubleVector.fromArray(S, c, r); c01 = DoubleVector.fromArray(S, c, r + L);
-            c02 = DoubleVector.fromArray(S, c, r + 2 * L); c03 = DoubleVector.fromArray(S, c, r + 3 * L);
-            r += ldc;
-            c10 = DoubleVector.fromArray(S, c, r); c11 = DoubleVector.fromArray(S, c, r + L);
-            c12 = DoubleVector.fromArray(S, c, r + 2 * L); c13 = DoubleVector.fromArray(S, c, r + 3 * L);
-            r += ldc;
-            c20 = DoubleVector.fromArray(S, c, r); c21 = DoubleVector.fromArray(S, c, r + L);
-            c22 = DoubleVector.fromArray(S, c, r + 2 * L); c23 = DoubleVector.fromArray(S, c, r + 3 * L);
-            r += ldc;
-            c30 = DoubleVector.fromArray(S, c, r); c31 = DoubleVector.fromArray(S, c, r + L);
-            c32 = DoubleVector.fromArray(S, c, r + 2 * L); c33 = DoubleVector.fromArray(S, c, r + 3 * L);
-            r += ldc;
-            c40 = DoubleVector.fromArray(S, c, r); c41 = DoubleVector.fromArray(S, c, r + L);
-            c42 = DoubleVector.fromArray(S, c, r + 2 * L); c43 = DoubleVector.fromArray(S, c, r + 3 * L);
-            r += ldc;
-            c50 = DoubleVector.fromArray(S, c, r); c51 = DoubleVector.fromArray(S, c, r + L);
-            c52 = DoubleVector.fromArray(S, c, r + 2 * L); c53 = DoubleVector.fromArray(S, c, r + 3 * L);
-        } else {
-            DoubleVector z = DoubleVector.zero(S);
-            c00 = c01 = c02 = c03 = z;
-            c10 = c11 = c12 = c13 = z;
-            c20 = c21 = c22 = c23 = z;
-            c30 = c31 = c32 = c33 = z;
-            c40 = c41 = c42 = c43 = z;
-            c50 = c51 = c52 = c53 = z;
-        }
+        // As in packed12x2: the accumulators start from C or from zeros, never from a merge of two branches.
+        double[] src = load ? c : ZERO_ROW;
+        int r = load ? ci : 0, step = load ? ldc : 0;
+        c00 = DoubleVector.fromArray(S, src, r); c01 = DoubleVector.fromArray(S, src, r + L);
+        c02 = DoubleVector.fromArray(S, src, r + 2 * L); c03 = DoubleVector.fromArray(S, src, r + 3 * L);
+        r += step;
+        c10 = DoubleVector.fromArray(S, src, r); c11 = DoubleVector.fromArray(S, src, r + L);
+        c12 = DoubleVector.fromArray(S, src, r + 2 * L); c13 = DoubleVector.fromArray(S, src, r + 3 * L);
+        r += step;
+        c20 = DoubleVector.fromArray(S, src, r); c21 = DoubleVector.fromArray(S, src, r + L);
+        c22 = DoubleVector.fromArray(S, src, r + 2 * L); c23 = DoubleVector.fromArray(S, src, r + 3 * L);
+        r += step;
+        c30 = DoubleVector.fromArray(S, src, r); c31 = DoubleVector.fromArray(S, src, r + L);
+        c32 = DoubleVector.fromArray(S, src, r + 2 * L); c33 = DoubleVector.fromArray(S, src, r + 3 * L);
+        r += step;
+        c40 = DoubleVector.fromArray(S, src, r); c41 = DoubleVector.fromArray(S, src, r + L);
+        c42 = DoubleVector.fromArray(S, src, r + 2 * L); c43 = DoubleVector.fromArray(S, src, r + 3 * L);
+        r += step;
+        c50 = DoubleVector.fromArray(S, src, r); c51 = DoubleVector.fromArray(S, src, r + L);
+        c52 = DoubleVector.fromArray(S, src, r + 2 * L); c53 = DoubleVector.fromArray(S, src, r + 3 * L);
         int a1 = aRs, a2 = 2 * aRs, a3 = 3 * aRs, a4 = 4 * aRs, a5 = 5 * aRs;
         for (int p = 0; p < kc; p++) {
             DoubleVector b0 = DoubleVector.fromArray(S, b, bi);
@@ -798,7 +790,7 @@ final class GemmF64 {
             ai += aCs;
             bi += ldb;
         }
-        int r = ci;
+        r = ci;
         c00.intoArray(c, r); c01.intoArray(c, r + L); c02.intoArray(c, r + 2 * L); c03.intoArray(c, r + 3 * L);
         r += ldc;
         c10.intoArray(c, r); c11.intoArray(c, r + L); c12.intoArray(c, r + 2 * L); c13.intoArray(c, r + 3 * L);
@@ -816,28 +808,20 @@ final class GemmF64 {
     private static void strided2(int kc, double[] a, int ai, int aRs, int aCs, double[] b, int bi, int ldb,
                                      double[] c, int ci, int ldc, boolean load) {
         DoubleVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-        if (load) {
-            int r = ci;
-            c00 = DoubleVector.fromArray(S, c, r); c01 = DoubleVector.fromArray(S, c, r + L);
-            r += ldc;
-            c10 = DoubleVector.fromArray(S, c, r); c11 = DoubleVector.fromArray(S, c, r + L);
-            r += ldc;
-            c20 = DoubleVector.fromArray(S, c, r); c21 = DoubleVector.fromArray(S, c, r + L);
-            r += ldc;
-            c30 = DoubleVector.fromArray(S, c, r); c31 = DoubleVector.fromArray(S, c, r + L);
-            r += ldc;
-            c40 = DoubleVector.fromArray(S, c, r); c41 = DoubleVector.fromArray(S, c, r + L);
-            r += ldc;
-            c50 = DoubleVector.fromArray(S, c, r); c51 = DoubleVector.fromArray(S, c, r + L);
-        } else {
-            DoubleVector z = DoubleVector.zero(S);
-            c00 = c01 = z;
-            c10 = c11 = z;
-            c20 = c21 = z;
-            c30 = c31 = z;
-            c40 = c41 = z;
-            c50 = c51 = z;
-        }
+        // As in packed12x2: the accumulators start from C or from zeros, never from a merge of two branches.
+        double[] src = load ? c : ZERO_ROW;
+        int r = load ? ci : 0, step = load ? ldc : 0;
+        c00 = DoubleVector.fromArray(S, src, r); c01 = DoubleVector.fromArray(S, src, r + L);
+        r += step;
+        c10 = DoubleVector.fromArray(S, src, r); c11 = DoubleVector.fromArray(S, src, r + L);
+        r += step;
+        c20 = DoubleVector.fromArray(S, src, r); c21 = DoubleVector.fromArray(S, src, r + L);
+        r += step;
+        c30 = DoubleVector.fromArray(S, src, r); c31 = DoubleVector.fromArray(S, src, r + L);
+        r += step;
+        c40 = DoubleVector.fromArray(S, src, r); c41 = DoubleVector.fromArray(S, src, r + L);
+        r += step;
+        c50 = DoubleVector.fromArray(S, src, r); c51 = DoubleVector.fromArray(S, src, r + L);
         int a1 = aRs, a2 = 2 * aRs, a3 = 3 * aRs, a4 = 4 * aRs, a5 = 5 * aRs;
         for (int p = 0; p < kc; p++) {
             DoubleVector b0 = DoubleVector.fromArray(S, b, bi);
@@ -857,7 +841,7 @@ final class GemmF64 {
             ai += aCs;
             bi += ldb;
         }
-        int r = ci;
+        r = ci;
         c00.intoArray(c, r); c01.intoArray(c, r + L);
         r += ldc;
         c10.intoArray(c, r); c11.intoArray(c, r + L);
@@ -875,28 +859,20 @@ final class GemmF64 {
     private static void strided1(int kc, double[] a, int ai, int aRs, int aCs, double[] b, int bi, int ldb,
                                      double[] c, int ci, int ldc, boolean load) {
         DoubleVector c00, c10, c20, c30, c40, c50;
-        if (load) {
-            int r = ci;
-            c00 = DoubleVector.fromArray(S, c, r);
-            r += ldc;
-            c10 = DoubleVector.fromArray(S, c, r);
-            r += ldc;
-            c20 = DoubleVector.fromArray(S, c, r);
-            r += ldc;
-            c30 = DoubleVector.fromArray(S, c, r);
-            r += ldc;
-            c40 = DoubleVector.fromArray(S, c, r);
-            r += ldc;
-            c50 = DoubleVector.fromArray(S, c, r);
-        } else {
-            DoubleVector z = DoubleVector.zero(S);
-            c00 = z;
-            c10 = z;
-            c20 = z;
-            c30 = z;
-            c40 = z;
-            c50 = z;
-        }
+        // As in packed12x2: the accumulators start from C or from zeros, never from a merge of two branches.
+        double[] src = load ? c : ZERO_ROW;
+        int r = load ? ci : 0, step = load ? ldc : 0;
+        c00 = DoubleVector.fromArray(S, src, r);
+        r += step;
+        c10 = DoubleVector.fromArray(S, src, r);
+        r += step;
+        c20 = DoubleVector.fromArray(S, src, r);
+        r += step;
+        c30 = DoubleVector.fromArray(S, src, r);
+        r += step;
+        c40 = DoubleVector.fromArray(S, src, r);
+        r += step;
+        c50 = DoubleVector.fromArray(S, src, r);
         int a1 = aRs, a2 = 2 * aRs, a3 = 3 * aRs, a4 = 4 * aRs, a5 = 5 * aRs;
         for (int p = 0; p < kc; p++) {
             DoubleVector b0 = DoubleVector.fromArray(S, b, bi);
@@ -915,7 +891,7 @@ final class GemmF64 {
             ai += aCs;
             bi += ldb;
         }
-        int r = ci;
+        r = ci;
         c00.intoArray(c, r);
         r += ldc;
         c10.intoArray(c, r);
