@@ -113,62 +113,64 @@ final class VectorKernels implements Kernels {
             return;
         }
         int up = F32.loopBound(n), i = 0;
-        // A step-0 operand is broadcast once; ld() picks it or a fresh load (the test is loop-invariant, so hoisted).
-        FloatVector as = FloatVector.broadcast(F32, a[aOff]), bs = FloatVector.broadcast(F32, b[bOff]);
+        // A step-0 operand is read from a row of copies of its value, at a step of 0, so that every operand is the
+        // same load whatever the steps: a vector chosen between a broadcast and a load in two branches is what C2
+        // was seen to recompile without the Vector API's intrinsics, once the branch profile changed (every binary
+        // op then ran on boxed vectors, several times slower, for the rest of the run).
+        if (aStep == 0) {
+            a = repeated(a[aOff]);
+            aOff = 0;
+        }
+        if (bStep == 0) {
+            b = repeated(b[bOff]);
+            bOff = 0;
+        }
+        int as = aStep, bs = bStep;
         FloatVector zero = FloatVector.zero(F32), one = FloatVector.broadcast(F32, 1f);
         switch (op) {
-            case ADD -> {
-                for (; i < up; i += F32L) ld(a, aOff, aStep, i, as).add(ld(b, bOff, bStep, i, bs)).intoArray(y, yOff + i);
-            }
-            case SUB -> {
-                for (; i < up; i += F32L) ld(a, aOff, aStep, i, as).sub(ld(b, bOff, bStep, i, bs)).intoArray(y, yOff + i);
-            }
-            case MUL -> {
-                for (; i < up; i += F32L) ld(a, aOff, aStep, i, as).mul(ld(b, bOff, bStep, i, bs)).intoArray(y, yOff + i);
-            }
-            case DIV -> {
-                for (; i < up; i += F32L) ld(a, aOff, aStep, i, as).div(ld(b, bOff, bStep, i, bs)).intoArray(y, yOff + i);
-            }
+            // Each arithmetic op's loop is a method of its own: in one large method, C2 was seen to recompile these
+            // loops without the Vector API's intrinsics once more of the ops had been used (boxed vectors, several
+            // times slower, for the rest of the run), the method's size having outgrown what it inlines.
+            case ADD -> i = add(a, aOff, as, b, bOff, bs, y, yOff, up);
+            case SUB -> i = sub(a, aOff, as, b, bOff, bs, y, yOff, up);
+            case MUL -> i = mul(a, aOff, as, b, bOff, bs, y, yOff, up);
+            case DIV -> i = div(a, aOff, as, b, bOff, bs, y, yOff, up);
             // Lanewise MIN and MAX are Math.min and Math.max: NaN wins, and −0 < +0, as BinaryOp defines them.
-            case MIN -> {
-                for (; i < up; i += F32L) ld(a, aOff, aStep, i, as).min(ld(b, bOff, bStep, i, bs)).intoArray(y, yOff + i);
-            }
-            case MAX -> {
-                for (; i < up; i += F32L) ld(a, aOff, aStep, i, as).max(ld(b, bOff, bStep, i, bs)).intoArray(y, yOff + i);
-            }
+            case MIN -> i = min(a, aOff, as, b, bOff, bs, y, yOff, up);
+            case MAX -> i = max(a, aOff, as, b, bOff, bs, y, yOff, up);
             case EQ -> {
                 for (; i < up; i += F32L) {
-                    zero.blend(one, ld(a, aOff, aStep, i, as).compare(VectorOperators.EQ, ld(b, bOff, bStep, i, bs)))
+                    zero.blend(one, ld(a, aOff, as, i).compare(VectorOperators.EQ, ld(b, bOff, bs, i)))
                             .intoArray(y, yOff + i);
                 }
             }
             case NE -> {
                 for (; i < up; i += F32L) {
-                    zero.blend(one, ld(a, aOff, aStep, i, as).compare(VectorOperators.NE, ld(b, bOff, bStep, i, bs)))
+                    zero.blend(one, ld(a, aOff, as, i).compare(VectorOperators.NE, ld(b, bOff, bs, i)))
                             .intoArray(y, yOff + i);
                 }
             }
             case LT -> {
                 for (; i < up; i += F32L) {
-                    zero.blend(one, ld(a, aOff, aStep, i, as).compare(VectorOperators.LT, ld(b, bOff, bStep, i, bs)))
+                    zero.blend(one, ld(a, aOff, as, i).compare(VectorOperators.LT, ld(b, bOff, bs, i)))
                             .intoArray(y, yOff + i);
                 }
             }
             case LE -> {
                 for (; i < up; i += F32L) {
-                    zero.blend(one, ld(a, aOff, aStep, i, as).compare(VectorOperators.LE, ld(b, bOff, bStep, i, bs)))
+                    zero.blend(one, ld(a, aOff, as, i).compare(VectorOperators.LE, ld(b, bOff, bs, i)))
                             .intoArray(y, yOff + i);
                 }
             }
             case GT -> {
                 for (; i < up; i += F32L) {
-                    zero.blend(one, ld(a, aOff, aStep, i, as).compare(VectorOperators.GT, ld(b, bOff, bStep, i, bs)))
+                    zero.blend(one, ld(a, aOff, as, i).compare(VectorOperators.GT, ld(b, bOff, bs, i)))
                             .intoArray(y, yOff + i);
                 }
             }
             case GE -> {
                 for (; i < up; i += F32L) {
-                    zero.blend(one, ld(a, aOff, aStep, i, as).compare(VectorOperators.GE, ld(b, bOff, bStep, i, bs)))
+                    zero.blend(one, ld(a, aOff, as, i).compare(VectorOperators.GE, ld(b, bOff, bs, i)))
                             .intoArray(y, yOff + i);
                 }
             }
@@ -177,6 +179,43 @@ final class VectorKernels implements Kernels {
             }
         }
         if (i < n) ScalarKernels.INSTANCE.binary(op, a, aOff + i * aStep, aStep, b, bOff + i * bStep, bStep, y, yOff + i, n - i);
+    }
+
+    /** Elements [0, up) of y = a add b (steps 0 or 1): see {@link #binary}. */
+    private static int add(float[] a, int aOff, int as, float[] b, int bOff, int bs, float[] y, int yOff, int up) {
+        int i = 0;
+        for (; i < up; i += F32L) ld(a, aOff, as, i).add(ld(b, bOff, bs, i)).intoArray(y, yOff + i);
+        return i;
+    }
+
+    private static int sub(float[] a, int aOff, int as, float[] b, int bOff, int bs, float[] y, int yOff, int up) {
+        int i = 0;
+        for (; i < up; i += F32L) ld(a, aOff, as, i).sub(ld(b, bOff, bs, i)).intoArray(y, yOff + i);
+        return i;
+    }
+
+    private static int mul(float[] a, int aOff, int as, float[] b, int bOff, int bs, float[] y, int yOff, int up) {
+        int i = 0;
+        for (; i < up; i += F32L) ld(a, aOff, as, i).mul(ld(b, bOff, bs, i)).intoArray(y, yOff + i);
+        return i;
+    }
+
+    private static int div(float[] a, int aOff, int as, float[] b, int bOff, int bs, float[] y, int yOff, int up) {
+        int i = 0;
+        for (; i < up; i += F32L) ld(a, aOff, as, i).div(ld(b, bOff, bs, i)).intoArray(y, yOff + i);
+        return i;
+    }
+
+    private static int min(float[] a, int aOff, int as, float[] b, int bOff, int bs, float[] y, int yOff, int up) {
+        int i = 0;
+        for (; i < up; i += F32L) ld(a, aOff, as, i).min(ld(b, bOff, bs, i)).intoArray(y, yOff + i);
+        return i;
+    }
+
+    private static int max(float[] a, int aOff, int as, float[] b, int bOff, int bs, float[] y, int yOff, int up) {
+        int i = 0;
+        for (; i < up; i += F32L) ld(a, aOff, as, i).max(ld(b, bOff, bs, i)).intoArray(y, yOff + i);
+        return i;
     }
 
     /**
@@ -207,8 +246,16 @@ final class VectorKernels implements Kernels {
         return p.mul(s1).mul(s2);
     }
 
-    private static FloatVector ld(float[] a, int off, int step, int i, FloatVector broadcast) {
-        return step == 0 ? broadcast : FloatVector.fromArray(F32, a, off + i);
+    /** Operand element i of a binary op: at {@code off + i·step}, step 0 (a row of copies) or 1. */
+    private static FloatVector ld(float[] a, int off, int step, int i) {
+        return FloatVector.fromArray(F32, a, off + i * step);
+    }
+
+    /** A vector's worth of copies of v: a step-0 operand of {@link #binary}. */
+    private static float[] repeated(float v) {
+        float[] row = new float[F32L];
+        Arrays.fill(row, v);
+        return row;
     }
 
     @Override
@@ -244,16 +291,13 @@ final class VectorKernels implements Kernels {
 
     @Override
     public void addRows(int rows, int cols, float[] x, int xOff, int xStride, float[] y, int yOff, int yStride) {
-        // Whole vectors, then one of half the width (a row of 8 on AVX-512), then single values.
-        int up = F32.loopBound(cols), half = F32H.length();
+        // Whole vectors, then single values. (A half-width vector for rows of 8 was seen running on boxed vectors,
+        // without the intrinsics, in a long run; the scalar rest is safe.)
+        int up = F32.loopBound(cols);
         for (int r = 0, xs = xOff, ys = yOff; r < rows; r++, xs += xStride, ys += yStride) {
             int j = 0;
             for (; j < up; j += F32L) {
                 FloatVector.fromArray(F32, y, ys + j).add(FloatVector.fromArray(F32, x, xs + j)).intoArray(y, ys + j);
-            }
-            if (j + half <= cols) {
-                FloatVector.fromArray(F32H, y, ys + j).add(FloatVector.fromArray(F32H, x, xs + j)).intoArray(y, ys + j);
-                j += half;
             }
             for (; j < cols; j++) y[ys + j] += x[xs + j];
         }
@@ -405,62 +449,61 @@ final class VectorKernels implements Kernels {
             return;
         }
         int up = F64.loopBound(n), i = 0;
-        // A step-0 operand is broadcast once; ld() picks it or a fresh load (the test is loop-invariant, so hoisted).
-        DoubleVector as = DoubleVector.broadcast(F64, a[aOff]), bs = DoubleVector.broadcast(F64, b[bOff]);
+        // A step-0 operand is read from a row of copies of its value, as in the F32 binary.
+        if (aStep == 0) {
+            a = repeated(a[aOff]);
+            aOff = 0;
+        }
+        if (bStep == 0) {
+            b = repeated(b[bOff]);
+            bOff = 0;
+        }
+        int as = aStep, bs = bStep;
         DoubleVector zero = DoubleVector.zero(F64), one = DoubleVector.broadcast(F64, 1.0);
         switch (op) {
-            case ADD -> {
-                for (; i < up; i += F64L) ld(a, aOff, aStep, i, as).add(ld(b, bOff, bStep, i, bs)).intoArray(y, yOff + i);
-            }
-            case SUB -> {
-                for (; i < up; i += F64L) ld(a, aOff, aStep, i, as).sub(ld(b, bOff, bStep, i, bs)).intoArray(y, yOff + i);
-            }
-            case MUL -> {
-                for (; i < up; i += F64L) ld(a, aOff, aStep, i, as).mul(ld(b, bOff, bStep, i, bs)).intoArray(y, yOff + i);
-            }
-            case DIV -> {
-                for (; i < up; i += F64L) ld(a, aOff, aStep, i, as).div(ld(b, bOff, bStep, i, bs)).intoArray(y, yOff + i);
-            }
+            // Each arithmetic op's loop is a method of its own: in one large method, C2 was seen to recompile these
+            // loops without the Vector API's intrinsics once more of the ops had been used (boxed vectors, several
+            // times slower, for the rest of the run), the method's size having outgrown what it inlines.
+            case ADD -> i = add(a, aOff, as, b, bOff, bs, y, yOff, up);
+            case SUB -> i = sub(a, aOff, as, b, bOff, bs, y, yOff, up);
+            case MUL -> i = mul(a, aOff, as, b, bOff, bs, y, yOff, up);
+            case DIV -> i = div(a, aOff, as, b, bOff, bs, y, yOff, up);
             // Lanewise MIN and MAX are Math.min and Math.max: NaN wins, and −0 < +0, as BinaryOp defines them.
-            case MIN -> {
-                for (; i < up; i += F64L) ld(a, aOff, aStep, i, as).min(ld(b, bOff, bStep, i, bs)).intoArray(y, yOff + i);
-            }
-            case MAX -> {
-                for (; i < up; i += F64L) ld(a, aOff, aStep, i, as).max(ld(b, bOff, bStep, i, bs)).intoArray(y, yOff + i);
-            }
+            case MIN -> i = min(a, aOff, as, b, bOff, bs, y, yOff, up);
+            case MAX -> i = max(a, aOff, as, b, bOff, bs, y, yOff, up);
             case EQ -> {
                 for (; i < up; i += F64L) {
-                    zero.blend(one, ld(a, aOff, aStep, i, as).compare(VectorOperators.EQ, ld(b, bOff, bStep, i, bs)))
+                    zero.blend(one, ld(a, aOff, as, i).compare(VectorOperators.EQ, ld(b, bOff, bs, i)))
                             .intoArray(y, yOff + i);
                 }
             }
             case NE -> {
                 for (; i < up; i += F64L) {
-                    zero.blend(one, ld(a, aOff, aStep, i, as).compare(VectorOperators.NE, ld(b, bOff, bStep, i, bs)))
+                    zero.blend(one, ld(a, aOff, as, i).compare(VectorOperators.NE, ld(b, bOff, bs, i)))
                             .intoArray(y, yOff + i);
                 }
             }
             case LT -> {
                 for (; i < up; i += F64L) {
-                    zero.blend(one, ld(a, aOff, aStep, i, as).compare(VectorOperators.LT, ld(b, bOff, bStep, i, bs)))
+                    zero.blend(one, ld(a, aOff, as, i).compare(VectorOperators.LT, ld(b, bOff, bs, i)))
                             .intoArray(y, yOff + i);
                 }
             }
             case LE -> {
                 for (; i < up; i += F64L) {
-                    zero.blend(one, ld(a, aOff, aStep, i, as).compare(VectorOperators.LE, ld(b, bOff, bStep, i, bs)))
+                    zero.blend(one, ld(a, aOff, as, i).compare(VectorOperators.LE, ld(b, bOff, bs, i)))
                             .intoArray(y, yOff + i);
                 }
             }
             case GT -> {
                 for (; i < up; i += F64L) {
-                    zero.blend(one, ld(a, aOff, aStep, i, as).compare(VectorOperators.GT, ld(b, bOff, bStep, i, bs)))
+                    zero.blend(one, ld(a, aOff, as, i).compare(VectorOperators.GT, ld(b, bOff, bs, i)))
                             .intoArray(y, yOff + i);
                 }
             }
             case GE -> {
                 for (; i < up; i += F64L) {
-                    zero.blend(one, ld(a, aOff, aStep, i, as).compare(VectorOperators.GE, ld(b, bOff, bStep, i, bs)))
+                    zero.blend(one, ld(a, aOff, as, i).compare(VectorOperators.GE, ld(b, bOff, bs, i)))
                             .intoArray(y, yOff + i);
                 }
             }
@@ -471,8 +514,51 @@ final class VectorKernels implements Kernels {
         if (i < n) ScalarKernels.INSTANCE.binary(op, a, aOff + i * aStep, aStep, b, bOff + i * bStep, bStep, y, yOff + i, n - i);
     }
 
-    private static DoubleVector ld(double[] a, int off, int step, int i, DoubleVector broadcast) {
-        return step == 0 ? broadcast : DoubleVector.fromArray(F64, a, off + i);
+    /** Elements [0, up) of y = a add b (steps 0 or 1): see {@link #binary}. */
+    private static int add(double[] a, int aOff, int as, double[] b, int bOff, int bs, double[] y, int yOff, int up) {
+        int i = 0;
+        for (; i < up; i += F64L) ld(a, aOff, as, i).add(ld(b, bOff, bs, i)).intoArray(y, yOff + i);
+        return i;
+    }
+
+    private static int sub(double[] a, int aOff, int as, double[] b, int bOff, int bs, double[] y, int yOff, int up) {
+        int i = 0;
+        for (; i < up; i += F64L) ld(a, aOff, as, i).sub(ld(b, bOff, bs, i)).intoArray(y, yOff + i);
+        return i;
+    }
+
+    private static int mul(double[] a, int aOff, int as, double[] b, int bOff, int bs, double[] y, int yOff, int up) {
+        int i = 0;
+        for (; i < up; i += F64L) ld(a, aOff, as, i).mul(ld(b, bOff, bs, i)).intoArray(y, yOff + i);
+        return i;
+    }
+
+    private static int div(double[] a, int aOff, int as, double[] b, int bOff, int bs, double[] y, int yOff, int up) {
+        int i = 0;
+        for (; i < up; i += F64L) ld(a, aOff, as, i).div(ld(b, bOff, bs, i)).intoArray(y, yOff + i);
+        return i;
+    }
+
+    private static int min(double[] a, int aOff, int as, double[] b, int bOff, int bs, double[] y, int yOff, int up) {
+        int i = 0;
+        for (; i < up; i += F64L) ld(a, aOff, as, i).min(ld(b, bOff, bs, i)).intoArray(y, yOff + i);
+        return i;
+    }
+
+    private static int max(double[] a, int aOff, int as, double[] b, int bOff, int bs, double[] y, int yOff, int up) {
+        int i = 0;
+        for (; i < up; i += F64L) ld(a, aOff, as, i).max(ld(b, bOff, bs, i)).intoArray(y, yOff + i);
+        return i;
+    }
+
+    private static DoubleVector ld(double[] a, int off, int step, int i) {
+        return DoubleVector.fromArray(F64, a, off + i * step);
+    }
+
+    private static double[] repeated(double v) {
+        double[] row = new double[F64L];
+        Arrays.fill(row, v);
+        return row;
     }
 
     @Override
