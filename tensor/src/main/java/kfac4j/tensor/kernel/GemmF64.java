@@ -370,10 +370,28 @@ final class GemmF64 {
         }
     }
 
+    /**
+     * One MR × NR tile over kc steps of p. The 12-row kernel has no branch of its own: its accumulators start from
+     * C or from zeros as chosen here, and it takes an even number of steps, an odd last step being two 6-row steps
+     * after it (the same fma chains in the same order; the tile is stored and reloaded in between, exactly). C2
+     * compiled the 12-row kernel, with a third copy of its body for odd depths and a select of its start, into
+     * code without the Vector API's intrinsics once odd depths appeared (K-FAC's factors have C·kH·kW + 1 rows):
+     * in two of four whole bench sittings every later product ran on boxed vectors, 3-5 times slower.
+     */
     private static void packed(int kc, double[] ap, int ai, double[] bp, int bi, double[] c, int ci, int ldc,
                                boolean load) {
-        if (MR == 12) packed12x2(kc, ap, ai, bp, bi, c, ci, ldc, load);
-        else packed6x2(kc, ap, ai, bp, bi, c, ci, ldc, load);
+        if (MR != 12) {
+            packed6x2(kc, ap, ai, bp, bi, c, ci, ldc, load);
+            return;
+        }
+        int even = kc & ~1;
+        if (even > 0) packed12x2(even, ap, ai, bp, bi, c, ci, ldc, load ? c : ZERO_ROW, load ? ci : 0, load ? ldc : 0);
+        if (even < kc) {
+            boolean started = load || even > 0;
+            int at = ai + even * MR, bt = bi + even * NR;
+            packed6x2(1, ap, at, bp, bt, c, ci, ldc, started);
+            packed6x2(1, ap, at + 6, bp, bt, c, ci + 6 * ldc, ldc, started);
+        }
     }
 
     /**
@@ -530,7 +548,7 @@ final class GemmF64 {
 
     /** 12×2V tile from packed panels: A as k columns of 12, B as k rows of 2·L. */
     private static void packed12x2(int kc, double[] a, int ai, double[] b, int bi, double[] c, int ci, int ldc,
-                                       boolean load) {
+                                   double[] src, int r, int step) {
         DoubleVector c00, c01;
         DoubleVector c10, c11;
         DoubleVector c20, c21;
@@ -543,11 +561,7 @@ final class GemmF64 {
         DoubleVector c90, c91;
         DoubleVector c100, c101;
         DoubleVector c110, c111;
-        // The accumulators start from C, or from zeros read the same way: no vector is merged from two branches,
-        // a merge that C2 has been seen to compile without the Vector API intrinsics (boxed vectors, ten times
-        // slower) once the branch profile changes after the first compilation.
-        double[] src = load ? c : ZERO_ROW;
-        int r = load ? ci : 0, step = load ? ldc : 0;
+        // The accumulators start from src: C (at ci, rows ldc apart) or a row of zeros (step 0), chosen by packed().
         c00 = DoubleVector.fromArray(S, src, r); c01 = DoubleVector.fromArray(S, src, r + L);
         r += step;
         c10 = DoubleVector.fromArray(S, src, r); c11 = DoubleVector.fromArray(S, src, r + L);
@@ -571,42 +585,10 @@ final class GemmF64 {
         c100 = DoubleVector.fromArray(S, src, r); c101 = DoubleVector.fromArray(S, src, r + L);
         r += step;
         c110 = DoubleVector.fromArray(S, src, r); c111 = DoubleVector.fromArray(S, src, r + L);
-        // Two steps of p per trip, the first step alone when kc is odd: half the loop control per multiply-add, and
-        // C2 reloads the spilled bases of the index arithmetic half as often. One core, micro-kernel alone on 512 × 32
-        // panels: 152-155 -> 168-172 GFLOP/s; a whole 1024 product: 16.2-16.8 -> 14.9-15.1 ms.
-        int p = 0;
-        if ((kc & 1) != 0) {
-            DoubleVector b0 = DoubleVector.fromArray(S, b, bi);
-            DoubleVector b1 = DoubleVector.fromArray(S, b, bi + L);
-            DoubleVector x = DoubleVector.broadcast(S, a[ai]);
-            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = DoubleVector.broadcast(S, a[ai + 1]);
-            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = DoubleVector.broadcast(S, a[ai + 2]);
-            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = DoubleVector.broadcast(S, a[ai + 3]);
-            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-            x = DoubleVector.broadcast(S, a[ai + 4]);
-            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = DoubleVector.broadcast(S, a[ai + 5]);
-            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
-            x = DoubleVector.broadcast(S, a[ai + 6]);
-            c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
-            x = DoubleVector.broadcast(S, a[ai + 7]);
-            c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
-            x = DoubleVector.broadcast(S, a[ai + 8]);
-            c80 = x.fma(b0, c80); c81 = x.fma(b1, c81);
-            x = DoubleVector.broadcast(S, a[ai + 9]);
-            c90 = x.fma(b0, c90); c91 = x.fma(b1, c91);
-            x = DoubleVector.broadcast(S, a[ai + 10]);
-            c100 = x.fma(b0, c100); c101 = x.fma(b1, c101);
-            x = DoubleVector.broadcast(S, a[ai + 11]);
-            c110 = x.fma(b0, c110); c111 = x.fma(b1, c111);
-            ai += 12;
-            bi += 2 * L;
-            p = 1;
-        }
-        for (; p < kc; p += 2) {
+        // Two steps of p per trip (kc is even, see packed()): half the loop control per multiply-add, and C2 reloads
+        // the spilled bases of the index arithmetic half as often. One core, micro-kernel alone on 512 × 32 panels:
+        // 152-155 -> 168-172 GFLOP/s; a whole 1024 product: 16.2-16.8 -> 14.9-15.1 ms.
+        for (int p = 0; p < kc; p += 2) {
             DoubleVector b0 = DoubleVector.fromArray(S, b, bi);
             DoubleVector b1 = DoubleVector.fromArray(S, b, bi + L);
             DoubleVector x = DoubleVector.broadcast(S, a[ai]);
