@@ -376,7 +376,7 @@ final class GemmF32 {
      * after it (the same fma chains in the same order; the tile is stored and reloaded in between, exactly). C2
      * compiled the 12-row kernel, with a third copy of its body for odd depths and a select of its start, into
      * code without the Vector API's intrinsics once odd depths appeared (K-FAC's factors have C·kH·kW + 1 rows):
-     * in two of four whole bench sittings every later product ran on boxed vectors, 3-5 times slower.
+     * in three of four whole bench sittings every later product ran on boxed vectors, 3-5 times slower.
      */
     private static void packed(int kc, float[] ap, int ai, float[] bp, int bi, float[] c, int ci, int ldc,
                                boolean load) {
