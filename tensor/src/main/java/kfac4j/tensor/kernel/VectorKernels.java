@@ -48,60 +48,98 @@ final class VectorKernels implements Kernels {
     public void unary(UnaryOp op, float[] x, int xOff, float[] y, int yOff, int n) {
         int up = F32.loopBound(n), i = 0;
         switch (op) {
-            case NEG -> {
-                for (; i < up; i += F32L) FloatVector.fromArray(F32, x, xOff + i).neg().intoArray(y, yOff + i);
-            }
-            case ABS -> {
-                for (; i < up; i += F32L) FloatVector.fromArray(F32, x, xOff + i).abs().intoArray(y, yOff + i);
-            }
-            case SQRT -> {
-                for (; i < up; i += F32L) FloatVector.fromArray(F32, x, xOff + i).sqrt().intoArray(y, yOff + i);
-            }
-            case SQUARE -> {
-                for (; i < up; i += F32L) {
-                    FloatVector v = FloatVector.fromArray(F32, x, xOff + i);
-                    v.mul(v).intoArray(y, yOff + i);
-                }
-            }
-            case RECIPROCAL -> {
-                FloatVector one = FloatVector.broadcast(F32, 1f);
-                for (; i < up; i += F32L) one.div(FloatVector.fromArray(F32, x, xOff + i)).intoArray(y, yOff + i);
-            }
-            case RELU -> {
-                // x > 0 ? x : 0, so NaN and −0 give +0 exactly as the scalar definition.
-                FloatVector zero = FloatVector.zero(F32);
-                for (; i < up; i += F32L) {
-                    FloatVector v = FloatVector.fromArray(F32, x, xOff + i);
-                    zero.blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, yOff + i);
-                }
-            }
-            case SIGN -> {
-                // Math.signum: ±1 off zero, and ±0 and NaN passed through.
-                FloatVector one = FloatVector.broadcast(F32, 1f), minusOne = FloatVector.broadcast(F32, -1f);
-                for (; i < up; i += F32L) {
-                    FloatVector v = FloatVector.fromArray(F32, x, xOff + i);
-                    v.blend(one, v.compare(VectorOperators.GT, 0f)).blend(minusOne, v.compare(VectorOperators.LT, 0f))
-                            .intoArray(y, yOff + i);
-                }
-            }
-            case EXP -> {
-                for (; i < up; i += F32L) exp(FloatVector.fromArray(F32, x, xOff + i)).intoArray(y, yOff + i);
-            }
-            case SIGMOID -> {
-                // The scalar definition's two branches, both from e = exp(−|x|) ≤ 1: 1/(1+e) for x ≥ 0, e/(1+e) below.
-                FloatVector one = FloatVector.broadcast(F32, 1f);
-                for (; i < up; i += F32L) {
-                    FloatVector v = FloatVector.fromArray(F32, x, xOff + i);
-                    FloatVector e = exp(v.abs().neg()), d = one.add(e);
-                    one.div(d).blend(e.div(d), v.compare(VectorOperators.LT, 0f)).intoArray(y, yOff + i);
-                }
-            }
+            // Each op's loop is a method of its own, as binary's are (a large method of them was seen recompiled
+            // without the Vector API's intrinsics).
+            case NEG -> i = negate(x, xOff, y, yOff, up);
+            case ABS -> i = absolute(x, xOff, y, yOff, up);
+            case SQRT -> i = squareRoot(x, xOff, y, yOff, up);
+            case SQUARE -> i = square(x, xOff, y, yOff, up);
+            case RECIPROCAL -> i = reciprocal(x, xOff, y, yOff, up);
+            case RELU -> i = relu(x, xOff, y, yOff, up);
+            case SIGN -> i = signum(x, xOff, y, yOff, up);
+            case EXP -> i = exponential(x, xOff, y, yOff, up);
+            case SIGMOID -> i = sigmoid(x, xOff, y, yOff, up);
             case ERF, GELU_ERF, GELU_ERF_GRAD -> i = VectorErf.apply(op, x, xOff, y, yOff, n);
             default -> {
                 // RSQRT (two float roundings would differ from the scalar's one) and the other transcendentals.
             }
         }
         if (i < n) ScalarKernels.INSTANCE.unary(op, x, xOff + i, y, yOff + i, n - i);
+    }
+
+    private static int negate(float[] x, int xOff, float[] y, int yOff, int up) {
+        int i = 0;
+        for (; i < up; i += F32L) FloatVector.fromArray(F32, x, xOff + i).neg().intoArray(y, yOff + i);
+        return i;
+    }
+
+    private static int absolute(float[] x, int xOff, float[] y, int yOff, int up) {
+        int i = 0;
+        for (; i < up; i += F32L) FloatVector.fromArray(F32, x, xOff + i).abs().intoArray(y, yOff + i);
+        return i;
+    }
+
+    private static int squareRoot(float[] x, int xOff, float[] y, int yOff, int up) {
+        int i = 0;
+        for (; i < up; i += F32L) FloatVector.fromArray(F32, x, xOff + i).sqrt().intoArray(y, yOff + i);
+        return i;
+    }
+
+    private static int square(float[] x, int xOff, float[] y, int yOff, int up) {
+        int i = 0;
+        for (; i < up; i += F32L) {
+            FloatVector v = FloatVector.fromArray(F32, x, xOff + i);
+            v.mul(v).intoArray(y, yOff + i);
+        }
+        return i;
+    }
+
+    private static int reciprocal(float[] x, int xOff, float[] y, int yOff, int up) {
+        int i = 0;
+        FloatVector one = FloatVector.broadcast(F32, 1f);
+        for (; i < up; i += F32L) one.div(FloatVector.fromArray(F32, x, xOff + i)).intoArray(y, yOff + i);
+        return i;
+    }
+
+    private static int relu(float[] x, int xOff, float[] y, int yOff, int up) {
+        int i = 0;
+        // x > 0 ? x : 0, so NaN and −0 give +0 exactly as the scalar definition.
+        FloatVector zero = FloatVector.zero(F32);
+        for (; i < up; i += F32L) {
+            FloatVector v = FloatVector.fromArray(F32, x, xOff + i);
+            zero.blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, yOff + i);
+        }
+        return i;
+    }
+
+    private static int signum(float[] x, int xOff, float[] y, int yOff, int up) {
+        int i = 0;
+        // Math.signum: ±1 off zero, and ±0 and NaN passed through.
+        FloatVector one = FloatVector.broadcast(F32, 1f), minusOne = FloatVector.broadcast(F32, -1f);
+        for (; i < up; i += F32L) {
+            FloatVector v = FloatVector.fromArray(F32, x, xOff + i);
+            v.blend(one, v.compare(VectorOperators.GT, 0f)).blend(minusOne, v.compare(VectorOperators.LT, 0f))
+                    .intoArray(y, yOff + i);
+        }
+        return i;
+    }
+
+    private static int exponential(float[] x, int xOff, float[] y, int yOff, int up) {
+        int i = 0;
+        for (; i < up; i += F32L) exp(FloatVector.fromArray(F32, x, xOff + i)).intoArray(y, yOff + i);
+        return i;
+    }
+
+    private static int sigmoid(float[] x, int xOff, float[] y, int yOff, int up) {
+        int i = 0;
+        // The scalar definition's two branches, both from e = exp(−|x|) ≤ 1: 1/(1+e) for x ≥ 0, e/(1+e) below.
+        FloatVector one = FloatVector.broadcast(F32, 1f);
+        for (; i < up; i += F32L) {
+            FloatVector v = FloatVector.fromArray(F32, x, xOff + i);
+            FloatVector e = exp(v.abs().neg()), d = one.add(e);
+            one.div(d).blend(e.div(d), v.compare(VectorOperators.LT, 0f)).intoArray(y, yOff + i);
+        }
+        return i;
     }
 
     @Override
@@ -392,52 +430,86 @@ final class VectorKernels implements Kernels {
     public void unary(UnaryOp op, double[] x, int xOff, double[] y, int yOff, int n) {
         int up = F64.loopBound(n), i = 0;
         switch (op) {
-            case NEG -> {
-                for (; i < up; i += F64L) DoubleVector.fromArray(F64, x, xOff + i).neg().intoArray(y, yOff + i);
-            }
-            case ABS -> {
-                for (; i < up; i += F64L) DoubleVector.fromArray(F64, x, xOff + i).abs().intoArray(y, yOff + i);
-            }
-            case SQRT -> {
-                for (; i < up; i += F64L) DoubleVector.fromArray(F64, x, xOff + i).sqrt().intoArray(y, yOff + i);
-            }
-            case SQUARE -> {
-                for (; i < up; i += F64L) {
-                    DoubleVector v = DoubleVector.fromArray(F64, x, xOff + i);
-                    v.mul(v).intoArray(y, yOff + i);
-                }
-            }
-            case RECIPROCAL -> {
-                DoubleVector one = DoubleVector.broadcast(F64, 1.0);
-                for (; i < up; i += F64L) one.div(DoubleVector.fromArray(F64, x, xOff + i)).intoArray(y, yOff + i);
-            }
-            case RELU -> {
-                // x > 0 ? x : 0, so NaN and −0 give +0 exactly as the scalar definition.
-                DoubleVector zero = DoubleVector.zero(F64);
-                for (; i < up; i += F64L) {
-                    DoubleVector v = DoubleVector.fromArray(F64, x, xOff + i);
-                    zero.blend(v, v.compare(VectorOperators.GT, 0.0)).intoArray(y, yOff + i);
-                }
-            }
-            case SIGN -> {
-                // Math.signum: ±1 off zero, and ±0 and NaN passed through.
-                DoubleVector one = DoubleVector.broadcast(F64, 1.0), minusOne = DoubleVector.broadcast(F64, -1.0);
-                for (; i < up; i += F64L) {
-                    DoubleVector v = DoubleVector.fromArray(F64, x, xOff + i);
-                    v.blend(one, v.compare(VectorOperators.GT, 0.0)).blend(minusOne, v.compare(VectorOperators.LT, 0.0))
-                            .intoArray(y, yOff + i);
-                }
-            }
-            case RSQRT -> {
-                DoubleVector one = DoubleVector.broadcast(F64, 1.0);
-                for (; i < up; i += F64L) one.div(DoubleVector.fromArray(F64, x, xOff + i).sqrt()).intoArray(y, yOff + i);
-            }
+            // Each op's loop is a method of its own, as binary's are (a large method of them was seen recompiled
+            // without the Vector API's intrinsics).
+            case NEG -> i = negate(x, xOff, y, yOff, up);
+            case ABS -> i = absolute(x, xOff, y, yOff, up);
+            case SQRT -> i = squareRoot(x, xOff, y, yOff, up);
+            case SQUARE -> i = square(x, xOff, y, yOff, up);
+            case RECIPROCAL -> i = reciprocal(x, xOff, y, yOff, up);
+            case RELU -> i = relu(x, xOff, y, yOff, up);
+            case SIGN -> i = signum(x, xOff, y, yOff, up);
+            case RSQRT -> i = reciprocalSqrt(x, xOff, y, yOff, up);
             case ERF, GELU_ERF, GELU_ERF_GRAD -> i = VectorErf.apply(op, x, xOff, y, yOff, n);
             default -> {
                 // The other transcendentals: scalar below.
             }
         }
         if (i < n) ScalarKernels.INSTANCE.unary(op, x, xOff + i, y, yOff + i, n - i);
+    }
+
+    private static int negate(double[] x, int xOff, double[] y, int yOff, int up) {
+        int i = 0;
+        for (; i < up; i += F64L) DoubleVector.fromArray(F64, x, xOff + i).neg().intoArray(y, yOff + i);
+        return i;
+    }
+
+    private static int absolute(double[] x, int xOff, double[] y, int yOff, int up) {
+        int i = 0;
+        for (; i < up; i += F64L) DoubleVector.fromArray(F64, x, xOff + i).abs().intoArray(y, yOff + i);
+        return i;
+    }
+
+    private static int squareRoot(double[] x, int xOff, double[] y, int yOff, int up) {
+        int i = 0;
+        for (; i < up; i += F64L) DoubleVector.fromArray(F64, x, xOff + i).sqrt().intoArray(y, yOff + i);
+        return i;
+    }
+
+    private static int square(double[] x, int xOff, double[] y, int yOff, int up) {
+        int i = 0;
+        for (; i < up; i += F64L) {
+            DoubleVector v = DoubleVector.fromArray(F64, x, xOff + i);
+            v.mul(v).intoArray(y, yOff + i);
+        }
+        return i;
+    }
+
+    private static int reciprocal(double[] x, int xOff, double[] y, int yOff, int up) {
+        int i = 0;
+        DoubleVector one = DoubleVector.broadcast(F64, 1.0);
+        for (; i < up; i += F64L) one.div(DoubleVector.fromArray(F64, x, xOff + i)).intoArray(y, yOff + i);
+        return i;
+    }
+
+    private static int relu(double[] x, int xOff, double[] y, int yOff, int up) {
+        int i = 0;
+        // x > 0 ? x : 0, so NaN and −0 give +0 exactly as the scalar definition.
+        DoubleVector zero = DoubleVector.zero(F64);
+        for (; i < up; i += F64L) {
+            DoubleVector v = DoubleVector.fromArray(F64, x, xOff + i);
+            zero.blend(v, v.compare(VectorOperators.GT, 0.0)).intoArray(y, yOff + i);
+        }
+        return i;
+    }
+
+    private static int signum(double[] x, int xOff, double[] y, int yOff, int up) {
+        int i = 0;
+        // Math.signum: ±1 off zero, and ±0 and NaN passed through.
+        DoubleVector one = DoubleVector.broadcast(F64, 1.0), minusOne = DoubleVector.broadcast(F64, -1.0);
+        for (; i < up; i += F64L) {
+            DoubleVector v = DoubleVector.fromArray(F64, x, xOff + i);
+            v.blend(one, v.compare(VectorOperators.GT, 0.0)).blend(minusOne, v.compare(VectorOperators.LT, 0.0))
+                    .intoArray(y, yOff + i);
+        }
+        return i;
+    }
+
+    private static int reciprocalSqrt(double[] x, int xOff, double[] y, int yOff, int up) {
+        int i = 0;
+        DoubleVector one = DoubleVector.broadcast(F64, 1.0);
+        for (; i < up; i += F64L) one.div(DoubleVector.fromArray(F64, x, xOff + i).sqrt()).intoArray(y, yOff + i);
+        return i;
     }
 
     @Override
