@@ -346,11 +346,11 @@ final class Convolution {
         Patches p = new Patches(c, s[2], s[3], g);
         Blocks.run(n, imagesPerBlock(n), (b0, b1) -> {
             Object cols = Rows.array(dt, k * l), pad = p.buffer(dt);
+            Kernels kern = Kernels.active();
             for (int b = b0; b < b1; b++) {
                 p.unfold(xc.data(), xc.offset() + b * c * s[2] * s[3], pad, cols, 0, l);
                 gemmInPieces(cout, l, k, wc.data(), wc.offset(), k, 1, cols, 0, l, out.data(), b * cout * l, false);
                 if (bc == null) continue;
-                Kernels kern = Kernels.active();
                 for (int o = 0; o < cout; o++) {
                     // The bias of channel o added to its L positions (a source step of 0 repeats it).
                     int at = (b * cout + o) * l;

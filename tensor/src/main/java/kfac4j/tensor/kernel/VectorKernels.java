@@ -163,52 +163,51 @@ final class VectorKernels implements Kernels {
             b = repeated(b[bOff]);
             bOff = 0;
         }
-        int as = aStep, bs = bStep;
         FloatVector zero = FloatVector.zero(F32), one = FloatVector.broadcast(F32, 1f);
         switch (op) {
             // Each arithmetic op's loop is a method of its own: in one large method, C2 was seen to recompile these
             // loops without the Vector API's intrinsics once more of the ops had been used (boxed vectors, several
             // times slower, for the rest of the run), the method's size having outgrown what it inlines.
-            case ADD -> i = add(a, aOff, as, b, bOff, bs, y, yOff, up);
-            case SUB -> i = sub(a, aOff, as, b, bOff, bs, y, yOff, up);
-            case MUL -> i = mul(a, aOff, as, b, bOff, bs, y, yOff, up);
-            case DIV -> i = div(a, aOff, as, b, bOff, bs, y, yOff, up);
+            case ADD -> i = add(a, aOff, aStep, b, bOff, bStep, y, yOff, up);
+            case SUB -> i = sub(a, aOff, aStep, b, bOff, bStep, y, yOff, up);
+            case MUL -> i = mul(a, aOff, aStep, b, bOff, bStep, y, yOff, up);
+            case DIV -> i = div(a, aOff, aStep, b, bOff, bStep, y, yOff, up);
             // Lanewise MIN and MAX are Math.min and Math.max: NaN wins, and −0 < +0, as BinaryOp defines them.
-            case MIN -> i = min(a, aOff, as, b, bOff, bs, y, yOff, up);
-            case MAX -> i = max(a, aOff, as, b, bOff, bs, y, yOff, up);
+            case MIN -> i = min(a, aOff, aStep, b, bOff, bStep, y, yOff, up);
+            case MAX -> i = max(a, aOff, aStep, b, bOff, bStep, y, yOff, up);
             case EQ -> {
                 for (; i < up; i += F32L) {
-                    zero.blend(one, ld(a, aOff, as, i).compare(VectorOperators.EQ, ld(b, bOff, bs, i)))
+                    zero.blend(one, ld(a, aOff, aStep, i).compare(VectorOperators.EQ, ld(b, bOff, bStep, i)))
                             .intoArray(y, yOff + i);
                 }
             }
             case NE -> {
                 for (; i < up; i += F32L) {
-                    zero.blend(one, ld(a, aOff, as, i).compare(VectorOperators.NE, ld(b, bOff, bs, i)))
+                    zero.blend(one, ld(a, aOff, aStep, i).compare(VectorOperators.NE, ld(b, bOff, bStep, i)))
                             .intoArray(y, yOff + i);
                 }
             }
             case LT -> {
                 for (; i < up; i += F32L) {
-                    zero.blend(one, ld(a, aOff, as, i).compare(VectorOperators.LT, ld(b, bOff, bs, i)))
+                    zero.blend(one, ld(a, aOff, aStep, i).compare(VectorOperators.LT, ld(b, bOff, bStep, i)))
                             .intoArray(y, yOff + i);
                 }
             }
             case LE -> {
                 for (; i < up; i += F32L) {
-                    zero.blend(one, ld(a, aOff, as, i).compare(VectorOperators.LE, ld(b, bOff, bs, i)))
+                    zero.blend(one, ld(a, aOff, aStep, i).compare(VectorOperators.LE, ld(b, bOff, bStep, i)))
                             .intoArray(y, yOff + i);
                 }
             }
             case GT -> {
                 for (; i < up; i += F32L) {
-                    zero.blend(one, ld(a, aOff, as, i).compare(VectorOperators.GT, ld(b, bOff, bs, i)))
+                    zero.blend(one, ld(a, aOff, aStep, i).compare(VectorOperators.GT, ld(b, bOff, bStep, i)))
                             .intoArray(y, yOff + i);
                 }
             }
             case GE -> {
                 for (; i < up; i += F32L) {
-                    zero.blend(one, ld(a, aOff, as, i).compare(VectorOperators.GE, ld(b, bOff, bs, i)))
+                    zero.blend(one, ld(a, aOff, aStep, i).compare(VectorOperators.GE, ld(b, bOff, bStep, i)))
                             .intoArray(y, yOff + i);
                 }
             }
@@ -530,52 +529,51 @@ final class VectorKernels implements Kernels {
             b = repeated(b[bOff]);
             bOff = 0;
         }
-        int as = aStep, bs = bStep;
         DoubleVector zero = DoubleVector.zero(F64), one = DoubleVector.broadcast(F64, 1.0);
         switch (op) {
             // Each arithmetic op's loop is a method of its own: in one large method, C2 was seen to recompile these
             // loops without the Vector API's intrinsics once more of the ops had been used (boxed vectors, several
             // times slower, for the rest of the run), the method's size having outgrown what it inlines.
-            case ADD -> i = add(a, aOff, as, b, bOff, bs, y, yOff, up);
-            case SUB -> i = sub(a, aOff, as, b, bOff, bs, y, yOff, up);
-            case MUL -> i = mul(a, aOff, as, b, bOff, bs, y, yOff, up);
-            case DIV -> i = div(a, aOff, as, b, bOff, bs, y, yOff, up);
+            case ADD -> i = add(a, aOff, aStep, b, bOff, bStep, y, yOff, up);
+            case SUB -> i = sub(a, aOff, aStep, b, bOff, bStep, y, yOff, up);
+            case MUL -> i = mul(a, aOff, aStep, b, bOff, bStep, y, yOff, up);
+            case DIV -> i = div(a, aOff, aStep, b, bOff, bStep, y, yOff, up);
             // Lanewise MIN and MAX are Math.min and Math.max: NaN wins, and −0 < +0, as BinaryOp defines them.
-            case MIN -> i = min(a, aOff, as, b, bOff, bs, y, yOff, up);
-            case MAX -> i = max(a, aOff, as, b, bOff, bs, y, yOff, up);
+            case MIN -> i = min(a, aOff, aStep, b, bOff, bStep, y, yOff, up);
+            case MAX -> i = max(a, aOff, aStep, b, bOff, bStep, y, yOff, up);
             case EQ -> {
                 for (; i < up; i += F64L) {
-                    zero.blend(one, ld(a, aOff, as, i).compare(VectorOperators.EQ, ld(b, bOff, bs, i)))
+                    zero.blend(one, ld(a, aOff, aStep, i).compare(VectorOperators.EQ, ld(b, bOff, bStep, i)))
                             .intoArray(y, yOff + i);
                 }
             }
             case NE -> {
                 for (; i < up; i += F64L) {
-                    zero.blend(one, ld(a, aOff, as, i).compare(VectorOperators.NE, ld(b, bOff, bs, i)))
+                    zero.blend(one, ld(a, aOff, aStep, i).compare(VectorOperators.NE, ld(b, bOff, bStep, i)))
                             .intoArray(y, yOff + i);
                 }
             }
             case LT -> {
                 for (; i < up; i += F64L) {
-                    zero.blend(one, ld(a, aOff, as, i).compare(VectorOperators.LT, ld(b, bOff, bs, i)))
+                    zero.blend(one, ld(a, aOff, aStep, i).compare(VectorOperators.LT, ld(b, bOff, bStep, i)))
                             .intoArray(y, yOff + i);
                 }
             }
             case LE -> {
                 for (; i < up; i += F64L) {
-                    zero.blend(one, ld(a, aOff, as, i).compare(VectorOperators.LE, ld(b, bOff, bs, i)))
+                    zero.blend(one, ld(a, aOff, aStep, i).compare(VectorOperators.LE, ld(b, bOff, bStep, i)))
                             .intoArray(y, yOff + i);
                 }
             }
             case GT -> {
                 for (; i < up; i += F64L) {
-                    zero.blend(one, ld(a, aOff, as, i).compare(VectorOperators.GT, ld(b, bOff, bs, i)))
+                    zero.blend(one, ld(a, aOff, aStep, i).compare(VectorOperators.GT, ld(b, bOff, bStep, i)))
                             .intoArray(y, yOff + i);
                 }
             }
             case GE -> {
                 for (; i < up; i += F64L) {
-                    zero.blend(one, ld(a, aOff, as, i).compare(VectorOperators.GE, ld(b, bOff, bs, i)))
+                    zero.blend(one, ld(a, aOff, aStep, i).compare(VectorOperators.GE, ld(b, bOff, bStep, i)))
                             .intoArray(y, yOff + i);
                 }
             }
