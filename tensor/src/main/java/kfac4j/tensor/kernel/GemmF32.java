@@ -257,7 +257,7 @@ final class GemmF32 {
                         macro(r0, r1, 0, panels, part * panels / parts, pb, a, aOff + p0 * aCs, aRs, aCs, c,
                                 cOff + j0, cRs, load, j0, true);
                     });
-                } else if (rowPanels >= 2 * threads || panels < threads) {
+                } else if (!byColumns(rowPanels, MR, panels, NR, threads)) {
                     int parts = threads == 1 ? 1 : Math.min(threads * SPLIT, rowPanels);
                     ComputePool.run(parts, part -> {
                         int r0 = part * rowPanels / parts * MR, r1 = Math.min(m, (part + 1) * rowPanels / parts * MR);
@@ -393,6 +393,31 @@ final class GemmF32 {
             packed6x2(1, ap, at + 6, bp, bt, c, ci + 6 * ldc, ldc, started);
         }
     }
+
+    /**
+     * Whether a chunk of {@code panels} NR-wide panels of B is better cut among the threads by its columns than by the
+     * {@code rowPanels} MR-tall panels of A. Each way, the product waits for its largest part, counted in whole panels
+     * (an edge panel costs a full one); cutting by columns also makes every part pack all of A rather than its share.
+     * Per unit of depth, the largest part costs its multiply-adds plus {@link #PACK_COST} for each value of A it
+     * packs. Columns win only by a margin, since a tie is better kept with rows (no value of A packed twice). For a
+     * 128-row product (a batch of 128 through a linear layer) the rows are 11 panels, cut 5 and 6, while 512 columns
+     * are 16 panels, cut 8 and 8. Shared by both precisions.
+     */
+    static boolean byColumns(int rowPanels, int mr, int panels, int nr, int threads) {
+        if (threads < 2 || panels < threads) return false;
+        if (rowPanels < 2 * threads) return true;
+        long rowParts = Math.min(threads, rowPanels), colParts = Math.min(threads, panels);
+        long tallest = (rowPanels + rowParts - 1) / rowParts * mr, widest = (panels + colParts - 1) / colParts * nr;
+        long byRows = tallest * ((long) panels * nr + PACK_COST);
+        long byCols = (long) rowPanels * mr * (widest + PACK_COST);
+        return byCols * 100 < byRows * 97;
+    }
+
+    /**
+     * What packing one value of A costs, in multiply-adds of the micro-kernel: a gather and a store of a vector of L
+     * values takes about as long as 16·L multiply-adds.
+     */
+    static final int PACK_COST = 8;
 
     /**
      * Row panels [first, rowPanels) of a symmetric product cut into {@code parts} runs of about equal work for the

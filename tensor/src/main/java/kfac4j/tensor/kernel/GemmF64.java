@@ -257,7 +257,7 @@ final class GemmF64 {
                         macro(r0, r1, 0, panels, part * panels / parts, pb, a, aOff + p0 * aCs, aRs, aCs, c,
                                 cOff + j0, cRs, load, j0, true);
                     });
-                } else if (rowPanels >= 2 * threads || panels < threads) {
+                } else if (!GemmF32.byColumns(rowPanels, MR, panels, NR, threads)) {
                     int parts = threads == 1 ? 1 : Math.min(threads * SPLIT, rowPanels);
                     ComputePool.run(parts, part -> {
                         int r0 = part * rowPanels / parts * MR, r1 = Math.min(m, (part + 1) * rowPanels / parts * MR);

@@ -305,7 +305,10 @@ class GemmTest {
 
     // ------------------------------------------------------------------ threads
 
-    /** The production kernels on a pool of 1 and of 3 threads give the same bits (and the reference's). */
+    /**
+     * The production kernels on a pool of 1, 2 and 3 threads give the same bits (and the reference's). The 128-row
+     * product is cut by columns on two threads ({@link #chunksOfFewRowsAreCutByColumns}), the others by rows.
+     */
     @Test
     void resultIsBitIdenticalForAnyThreadCount() {
         Kernels k = Kernels.active();
@@ -313,29 +316,50 @@ class GemmTest {
         int before = ComputePool.parallelism();
         Random rnd = new Random(10);
         try {
-            for (int[] s : new int[][]{{257, 300, 521}, {600, 129, 440}, {7, 1900, 2600}}) {
+            for (int[] s : new int[][]{{257, 300, 521}, {600, 129, 440}, {7, 1900, 2600}, {128, 784, 512}}) {
                 Operand a = Operand.of(rnd, s[0], s[2], Layout.COLUMNS, false), b = Operand.of(rnd, s[2], s[1], Layout.ROWS, false);
                 assertThat((long) s[0] * s[1] * s[2]).isGreaterThanOrEqualTo(GemmF32.PARALLEL_MIN);
-                float[][] f = new float[2][];
-                double[][] d = new double[2][];
-                int[] threads = {1, 3};
-                for (int t = 0; t < 2; t++) {
+                int[] threads = {1, 2, 3};
+                float[][] f = new float[threads.length][];
+                double[][] d = new double[threads.length][];
+                for (int t = 0; t < threads.length; t++) {
                     ComputePool.setParallelism(threads[t]);
                     f[t] = new float[s[0] * s[1]];
                     d[t] = new double[s[0] * s[1]];
                     k.gemm(s[0], s[1], s[2], a.f32(), a.off, a.rs, a.cs, b.f32(), b.off, b.rs, b.cs, f[t], 0, s[1], false);
                     k.gemm(s[0], s[1], s[2], a.data, a.off, a.rs, a.cs, b.data, b.off, b.rs, b.cs, d[t], 0, s[1], false);
                 }
-                String what = s[0] + "x" + s[1] + "x" + s[2] + " on 1 and 3 threads";
-                assertSameBits(what + " F32", f[0], f[1]);
-                assertSameBits(what + " F64", d[0], d[1]);
+                for (int t = 1; t < threads.length; t++) {
+                    String what = s[0] + "x" + s[1] + "x" + s[2] + " on 1 and " + threads[t] + " threads";
+                    assertSameBits(what + " F32", f[0], f[t]);
+                    assertSameBits(what + " F64", d[0], d[t]);
+                }
                 double[] ref = new double[s[0] * s[1]];
                 REF.gemm(s[0], s[1], s[2], a.data, a.off, a.rs, a.cs, b.data, b.off, b.rs, b.cs, ref, 0, s[1], false);
-                assertSameBits(what + " F64 against the reference", ref, d[1]);
+                assertSameBits(s[0] + "x" + s[1] + "x" + s[2] + " F64 against the reference", ref, d[0]);
             }
         } finally {
             ComputePool.setParallelism(before);
         }
+    }
+
+    /**
+     * How a chunk of B is shared among threads: by columns where the rows would be cut unevenly and the columns evenly
+     * (a batch of 128 through a linear layer: 11 row panels cut 5 and 6, 16 column panels cut 8 and 8), by rows where
+     * both cut about evenly (square products, where cutting by columns would pack all of A on every thread), and by
+     * columns where there are too few row panels to go round.
+     */
+    @Test
+    void chunksOfFewRowsAreCutByColumns() {
+        int mr = 12, nr = 32;
+        assertThat(GemmF32.byColumns(11, mr, 16, nr, 2)).as("128 rows, 512 columns, 2 threads").isTrue();
+        assertThat(GemmF32.byColumns(11, mr, 8, nr, 2)).as("128 rows, 256 columns, 2 threads").isTrue();
+        assertThat(GemmF32.byColumns(86, mr, 16, nr, 2)).as("1024 rows, 2 threads").isFalse();
+        assertThat(GemmF32.byColumns(171, mr, 16, nr, 2)).as("2048 rows, 2 threads").isFalse();
+        assertThat(GemmF32.byColumns(43, mr, 16, nr, 2)).as("512 rows: a near tie stays with rows").isFalse();
+        assertThat(GemmF32.byColumns(3, mr, 16, nr, 2)).as("3 row panels, 2 threads").isTrue();
+        assertThat(GemmF32.byColumns(11, mr, 1, nr, 2)).as("one column panel").isFalse();
+        assertThat(GemmF32.byColumns(11, mr, 16, nr, 1)).as("one thread").isFalse();
     }
 
     /** The symmetric path (rows cut by work, lower tiles only, then mirrored) on 1 and 3 threads. */
