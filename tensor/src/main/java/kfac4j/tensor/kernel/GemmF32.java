@@ -104,6 +104,7 @@ final class GemmF32 {
 
     private static final ThreadLocal<float[]> PACKED_A = new ThreadLocal<>();
     private static final ThreadLocal<float[]> PACKED_B = new ThreadLocal<>();
+    private static final ThreadLocal<float[]> SHARED_A = new ThreadLocal<>();
     private static final ThreadLocal<float[]> EDGE = new ThreadLocal<>();
 
     private GemmF32() {
@@ -265,12 +266,15 @@ final class GemmF32 {
                                 cOff + j0, cRs, load, j0, false);
                     });
                 } else {
+                    // Every part needs all of A: its panels are packed once, on demand, into a buffer they share.
                     int parts = threads == 1 ? 1 : Math.min(threads * SPLIT, panels);
+                    PackedA pa = new PackedA(a, aOff + p0 * aCs, aRs, aCs, take(SHARED_A, rowPanels * MR * pb.kbn), m,
+                            pb.kbn);
                     ComputePool.run(parts, part -> {
                         int q0 = part * panels / parts, q1 = (part + 1) * panels / parts;
-                        macro(0, m, q0, q1, q0, pb, a, aOff + p0 * aCs, aRs, aCs, c, cOff + j0, cRs, load, j0,
-                                false);
+                        macroSharedA(pa, part * rowPanels / parts, q0, q1, pb, c, cOff + j0, cRs, load);
                     });
+                    give(SHARED_A, pa.ap);
                 }
             }
         }
@@ -286,9 +290,9 @@ final class GemmF32 {
      */
     private static void macro(int r0, int r1, int q0, int q1, int first, PackedB pb, float[] a, int aOff, int aRs,
                               int aCs, float[] c, int cOff, int cRs, boolean loadFirst, int j0, boolean lower) {
-        float[] ap = take(PACKED_A, MC * KC + MR * NR), bp = pb.bp;
+        float[] ap = take(PACKED_A, MC * KC + MR * NR);
         int[] map = aCs == 1 ? gatherMap(MR, L, aRs) : null;
-        int edge = MC * KC, count = q1 - q0;
+        int count = q1 - q0;
         for (int pc = 0; pc < pb.kbn; pc += KC) {
             int kc = Math.min(KC, pb.kbn - pc);
             boolean load = loadFirst || pc > 0;
@@ -299,19 +303,11 @@ final class GemmF32 {
                             ap, ir * kc);
                 }
                 for (int ir = 0; ir < mc; ir += MR) {
-                    int rows = Math.min(MR, mc - ir), ai = ir * kc;
+                    int rows = Math.min(MR, mc - ir), row = ic + ir;
                     for (int t = 0; t < count; t++) {
                         int q = q0 + Math.floorMod(first - q0 + t, count);
-                        if (lower && j0 + q * NR > ic + ir + rows - 1) continue;
-                        int cols = Math.min(NR, pb.nc - q * NR), bi = pb.panel(pc, q);
-                        int ci = cOff + (ic + ir) * cRs + q * NR;
-                        if (rows == MR && cols == NR) {
-                            packed(kc, ap, ai, bp, bi, c, ci, cRs, load);
-                        } else {
-                            if (load) copyTileIn(MR, rows, cols, c, ci, cRs, ap, edge, NR);
-                            packed(kc, ap, ai, bp, bi, ap, edge, NR, load);
-                            copyTileOut(rows, cols, ap, edge, NR, c, ci, cRs);
-                        }
+                        if (lower && j0 + q * NR > row + rows - 1) continue;
+                        tile(kc, ap, ir * kc, rows, pb, pc, q, c, cOff + row * cRs, cRs, load, ap);
                     }
                 }
             }
@@ -320,12 +316,106 @@ final class GemmF32 {
     }
 
     /**
+     * Every row of C times panels [q0, q1) of a chunk of B, with A's panels from {@code pa}, which all parts share;
+     * a part starts at row panel {@code first} and goes round, so that parts starting together pack different ones.
+     */
+    private static void macroSharedA(PackedA pa, int first, int q0, int q1, PackedB pb, float[] c, int cOff, int cRs,
+                                     boolean loadFirst) {
+        float[] edge = take(PACKED_A, MC * KC + MR * NR);
+        for (int pc = 0; pc < pb.kbn; pc += KC) {
+            int kc = Math.min(KC, pb.kbn - pc);
+            boolean load = loadFirst || pc > 0;
+            for (int t = 0; t < pa.panels; t++) {
+                int rp = (first + t) % pa.panels, ai = pa.panel(pc, rp), rows = Math.min(MR, pa.m - rp * MR);
+                for (int q = q0; q < q1; q++) tile(kc, pa.ap, ai, rows, pb, pc, q, c, cOff + rp * MR * cRs, cRs, load, edge);
+            }
+        }
+        give(PACKED_A, edge);
+    }
+
+    /**
+     * One MR × NR tile of C: a packed panel of A ({@code rows} valid rows at {@code ap[ai..]}) times panel q of the
+     * block of B at row pc. A full tile is computed in place in C (its row at {@code ci}); an edge tile in a padded
+     * copy in the end of {@code scratch}, of which only the valid entries are written back.
+     */
+    private static void tile(int kc, float[] ap, int ai, int rows, PackedB pb, int pc, int q, float[] c, int ci,
+                             int cRs, boolean load, float[] scratch) {
+        int cols = Math.min(NR, pb.nc - q * NR), bi = pb.panel(pc, q), edge = MC * KC;
+        ci += q * NR;
+        if (rows == MR && cols == NR) {
+            packed(kc, ap, ai, pb.bp, bi, c, ci, cRs, load);
+        } else {
+            if (load) copyTileIn(MR, rows, cols, c, ci, cRs, scratch, edge, NR);
+            packed(kc, ap, ai, pb.bp, bi, scratch, edge, NR, load);
+            copyTileOut(rows, cols, scratch, edge, NR, c, ci, cRs);
+        }
+    }
+
+    /**
+     * A chunk of A, all m rows by depth [p0, p0 + kbn), as KC-deep blocks of MR-tall panels, packed on demand as
+     * {@link PackedB} packs B: for the parts of a product cut by columns, which all need every panel of A.
+     */
+    private static final class PackedA {
+        final float[] ap;
+        final int m, panels, kbn;
+        private final float[] a;
+        private final int aOff, aRs, aCs;
+        private final int[] map;
+        private final AtomicIntegerArray state;
+
+        PackedA(float[] a, int aOff, int aRs, int aCs, float[] ap, int m, int kbn) {
+            this.a = a;
+            this.aOff = aOff;
+            this.aRs = aRs;
+            this.aCs = aCs;
+            this.ap = ap;
+            this.m = m;
+            this.kbn = kbn;
+            this.panels = (m + MR - 1) / MR;
+            this.map = aCs == 1 ? gatherMap(MR, L, aRs) : null;
+            this.state = new AtomicIntegerArray(((kbn + KC - 1) / KC) * panels);
+        }
+
+        /** Where row panel rp of the block starting at depth pc lies in {@link #ap}, packed. */
+        int panel(int pc, int rp) {
+            int kc = Math.min(KC, kbn - pc), at = pc * panels * MR + rp * MR * kc;
+            int u = pc / KC * panels + rp;
+            if (claim(state, u)) {
+                try {
+                    packPanelA(MR, Math.min(MR, m - rp * MR), kc, a, aOff + rp * MR * aRs + pc * aCs, aRs, aCs, map, ap,
+                            at);
+                } finally {
+                    state.set(u, PACKED); // the volatile write publishes the panel to the parts that read it
+                }
+            }
+            return at;
+        }
+    }
+
+    /** The states of a panel of {@link PackedA} or {@link PackedB}. */
+    static final int UNPACKED = 0, PACKING = 1, PACKED = 2;
+
+    /**
+     * Whether the caller is to pack panel u of a shared packed operand, and then set it {@link #PACKED}: true for the
+     * first part to claim it; a part that finds it being packed waits for it (a few microseconds). Shared by both
+     * precisions.
+     */
+    static boolean claim(AtomicIntegerArray state, int u) {
+        if (state.get(u) == PACKED) return false;
+        if (state.compareAndSet(u, UNPACKED, PACKING)) return true;
+        for (int spins = 0; state.get(u) != PACKED; spins++) {
+            if (spins < 1 << 12) Thread.onSpinWait();
+            else Thread.yield();
+        }
+        return false;
+    }
+
+    /**
      * A chunk of B, rows [p0, p0 + kbn) by columns [j0, j0 + nc), as KC-deep blocks of NR-wide panels. Each panel is
      * packed once, by the first part that needs it; a part that needs one another is packing waits for it (a few
      * microseconds), so there is no separate packing step for all threads to wait on.
      */
     private static final class PackedB {
-        private static final int UNPACKED = 0, PACKING = 1, PACKED = 2;
         final float[] bp;
         final int nc, panels, kbn;
         private final float[] b;
@@ -351,19 +441,14 @@ final class GemmF32 {
 
         /** Where panel q of the block starting at row pc of the chunk lies in {@link #bp}, packed. */
         int panel(int pc, int q) {
-            int kc = Math.min(KC, kbn - pc), u = pc / KC * panels + q, at = pc * panels * NR + q * NR * kc;
-            if (state.get(u) == PACKED) return at;
-            if (state.compareAndSet(u, UNPACKED, PACKING)) {
+            int kc = Math.min(KC, kbn - pc), at = pc * panels * NR + q * NR * kc;
+            int u = pc / KC * panels + q;
+            if (claim(state, u)) {
                 try {
                     packPanelB(Math.min(NR, nc - q * NR), kc, b, bOff + (p0 + pc) * bRs + (j0 + q * NR) * bCs, bRs,
                             bCs, rowMap, bp, at);
                 } finally {
                     state.set(u, PACKED); // the volatile write publishes the panel to the parts that read it
-                }
-            } else {
-                for (int spins = 0; state.get(u) != PACKED; spins++) {
-                    if (spins < 1 << 12) Thread.onSpinWait();
-                    else Thread.yield();
                 }
             }
             return at;
@@ -397,27 +482,18 @@ final class GemmF32 {
     /**
      * Whether a chunk of {@code panels} NR-wide panels of B is better cut among the threads by its columns than by the
      * {@code rowPanels} MR-tall panels of A. Each way, the product waits for its largest part, counted in whole panels
-     * (an edge panel costs a full one); cutting by columns also makes every part pack all of A rather than its share.
-     * Per unit of depth, the largest part costs its multiply-adds plus {@link #PACK_COST} for each value of A it
-     * packs. Columns win only by a margin, since a tie is better kept with rows (no value of A packed twice). For a
-     * 128-row product (a batch of 128 through a linear layer) the rows are 11 panels, cut 5 and 6, while 512 columns
-     * are 16 panels, cut 8 and 8. Shared by both precisions.
+     * (an edge panel costs a full one), and each operand is packed once (by columns, A's panels are shared as B's are
+     * by rows). Columns win only by a margin: every part then reads all of A's panels, where by rows it reads its
+     * own. For a 128-row product (a batch of 128 through a linear layer) the rows are 11 panels, cut 5 and 6 on two
+     * threads, while 512 columns are 16 panels, cut 8 and 8. Shared by both precisions.
      */
     static boolean byColumns(int rowPanels, int mr, int panels, int nr, int threads) {
         if (threads < 2 || panels < threads) return false;
         if (rowPanels < 2 * threads) return true;
         long rowParts = Math.min(threads, rowPanels), colParts = Math.min(threads, panels);
         long tallest = (rowPanels + rowParts - 1) / rowParts * mr, widest = (panels + colParts - 1) / colParts * nr;
-        long byRows = tallest * ((long) panels * nr + PACK_COST);
-        long byCols = (long) rowPanels * mr * (widest + PACK_COST);
-        return byCols * 100 < byRows * 97;
+        return (long) rowPanels * mr * widest * 100 < tallest * panels * nr * 97;
     }
-
-    /**
-     * What packing one value of A costs, in multiply-adds of the micro-kernel: a gather and a store of a vector of L
-     * values takes about as long as 16·L multiply-adds.
-     */
-    static final int PACK_COST = 8;
 
     /**
      * Row panels [first, rowPanels) of a symmetric product cut into {@code parts} runs of about equal work for the

@@ -104,6 +104,7 @@ final class GemmF64 {
 
     private static final ThreadLocal<double[]> PACKED_A = new ThreadLocal<>();
     private static final ThreadLocal<double[]> PACKED_B = new ThreadLocal<>();
+    private static final ThreadLocal<double[]> SHARED_A = new ThreadLocal<>();
     private static final ThreadLocal<double[]> EDGE = new ThreadLocal<>();
 
     private GemmF64() {
@@ -265,12 +266,15 @@ final class GemmF64 {
                                 cOff + j0, cRs, load, j0, false);
                     });
                 } else {
+                    // Every part needs all of A: its panels are packed once, on demand, into a buffer they share.
                     int parts = threads == 1 ? 1 : Math.min(threads * SPLIT, panels);
+                    PackedA pa = new PackedA(a, aOff + p0 * aCs, aRs, aCs, take(SHARED_A, rowPanels * MR * pb.kbn), m,
+                            pb.kbn);
                     ComputePool.run(parts, part -> {
                         int q0 = part * panels / parts, q1 = (part + 1) * panels / parts;
-                        macro(0, m, q0, q1, q0, pb, a, aOff + p0 * aCs, aRs, aCs, c, cOff + j0, cRs, load, j0,
-                                false);
+                        macroSharedA(pa, part * rowPanels / parts, q0, q1, pb, c, cOff + j0, cRs, load);
                     });
+                    give(SHARED_A, pa.ap);
                 }
             }
         }
@@ -286,9 +290,9 @@ final class GemmF64 {
      */
     private static void macro(int r0, int r1, int q0, int q1, int first, PackedB pb, double[] a, int aOff, int aRs,
                               int aCs, double[] c, int cOff, int cRs, boolean loadFirst, int j0, boolean lower) {
-        double[] ap = take(PACKED_A, MC * KC + MR * NR), bp = pb.bp;
+        double[] ap = take(PACKED_A, MC * KC + MR * NR);
         int[] map = aCs == 1 ? GemmF32.gatherMap(MR, L, aRs) : null;
-        int edge = MC * KC, count = q1 - q0;
+        int count = q1 - q0;
         for (int pc = 0; pc < pb.kbn; pc += KC) {
             int kc = Math.min(KC, pb.kbn - pc);
             boolean load = loadFirst || pc > 0;
@@ -299,24 +303,82 @@ final class GemmF64 {
                             ap, ir * kc);
                 }
                 for (int ir = 0; ir < mc; ir += MR) {
-                    int rows = Math.min(MR, mc - ir), ai = ir * kc;
+                    int rows = Math.min(MR, mc - ir), row = ic + ir;
                     for (int t = 0; t < count; t++) {
                         int q = q0 + Math.floorMod(first - q0 + t, count);
-                        if (lower && j0 + q * NR > ic + ir + rows - 1) continue;
-                        int cols = Math.min(NR, pb.nc - q * NR), bi = pb.panel(pc, q);
-                        int ci = cOff + (ic + ir) * cRs + q * NR;
-                        if (rows == MR && cols == NR) {
-                            packed(kc, ap, ai, bp, bi, c, ci, cRs, load);
-                        } else {
-                            if (load) copyTileIn(MR, rows, cols, c, ci, cRs, ap, edge, NR);
-                            packed(kc, ap, ai, bp, bi, ap, edge, NR, load);
-                            copyTileOut(rows, cols, ap, edge, NR, c, ci, cRs);
-                        }
+                        if (lower && j0 + q * NR > row + rows - 1) continue;
+                        tile(kc, ap, ir * kc, rows, pb, pc, q, c, cOff + row * cRs, cRs, load, ap);
                     }
                 }
             }
         }
         give(PACKED_A, ap);
+    }
+
+    /** As {@link GemmF32}'s: every row of C times panels [q0, q1) of B, A's panels shared by all parts. */
+    private static void macroSharedA(PackedA pa, int first, int q0, int q1, PackedB pb, double[] c, int cOff, int cRs,
+                                     boolean loadFirst) {
+        double[] edge = take(PACKED_A, MC * KC + MR * NR);
+        for (int pc = 0; pc < pb.kbn; pc += KC) {
+            int kc = Math.min(KC, pb.kbn - pc);
+            boolean load = loadFirst || pc > 0;
+            for (int t = 0; t < pa.panels; t++) {
+                int rp = (first + t) % pa.panels, ai = pa.panel(pc, rp), rows = Math.min(MR, pa.m - rp * MR);
+                for (int q = q0; q < q1; q++) tile(kc, pa.ap, ai, rows, pb, pc, q, c, cOff + rp * MR * cRs, cRs, load, edge);
+            }
+        }
+        give(PACKED_A, edge);
+    }
+
+    /** One MR × NR tile of C, as {@link GemmF32}'s: in place when full, else in a padded copy in {@code scratch}. */
+    private static void tile(int kc, double[] ap, int ai, int rows, PackedB pb, int pc, int q, double[] c, int ci,
+                             int cRs, boolean load, double[] scratch) {
+        int cols = Math.min(NR, pb.nc - q * NR), bi = pb.panel(pc, q), edge = MC * KC;
+        ci += q * NR;
+        if (rows == MR && cols == NR) {
+            packed(kc, ap, ai, pb.bp, bi, c, ci, cRs, load);
+        } else {
+            if (load) copyTileIn(MR, rows, cols, c, ci, cRs, scratch, edge, NR);
+            packed(kc, ap, ai, pb.bp, bi, scratch, edge, NR, load);
+            copyTileOut(rows, cols, scratch, edge, NR, c, ci, cRs);
+        }
+    }
+
+    /** A chunk of A packed on demand into panels all parts share, as {@link GemmF32}'s. */
+    private static final class PackedA {
+        final double[] ap;
+        final int m, panels, kbn;
+        private final double[] a;
+        private final int aOff, aRs, aCs;
+        private final int[] map;
+        private final AtomicIntegerArray state;
+
+        PackedA(double[] a, int aOff, int aRs, int aCs, double[] ap, int m, int kbn) {
+            this.a = a;
+            this.aOff = aOff;
+            this.aRs = aRs;
+            this.aCs = aCs;
+            this.ap = ap;
+            this.m = m;
+            this.kbn = kbn;
+            this.panels = (m + MR - 1) / MR;
+            this.map = aCs == 1 ? GemmF32.gatherMap(MR, L, aRs) : null;
+            this.state = new AtomicIntegerArray(((kbn + KC - 1) / KC) * panels);
+        }
+
+        int panel(int pc, int rp) {
+            int kc = Math.min(KC, kbn - pc), at = pc * panels * MR + rp * MR * kc;
+            int u = pc / KC * panels + rp;
+            if (GemmF32.claim(state, u)) {
+                try {
+                    packPanelA(MR, Math.min(MR, m - rp * MR), kc, a, aOff + rp * MR * aRs + pc * aCs, aRs, aCs, map, ap,
+                            at);
+                } finally {
+                    state.set(u, GemmF32.PACKED);
+                }
+            }
+            return at;
+        }
     }
 
     /**
@@ -325,7 +387,6 @@ final class GemmF64 {
      * microseconds), so there is no separate packing step for all threads to wait on.
      */
     private static final class PackedB {
-        private static final int UNPACKED = 0, PACKING = 1, PACKED = 2;
         final double[] bp;
         final int nc, panels, kbn;
         private final double[] b;
@@ -352,18 +413,12 @@ final class GemmF64 {
         /** Where panel q of the block starting at row pc of the chunk lies in {@link #bp}, packed. */
         int panel(int pc, int q) {
             int kc = Math.min(KC, kbn - pc), u = pc / KC * panels + q, at = pc * panels * NR + q * NR * kc;
-            if (state.get(u) == PACKED) return at;
-            if (state.compareAndSet(u, UNPACKED, PACKING)) {
+            if (GemmF32.claim(state, u)) {
                 try {
                     packPanelB(Math.min(NR, nc - q * NR), kc, b, bOff + (p0 + pc) * bRs + (j0 + q * NR) * bCs, bRs,
                             bCs, rowMap, bp, at);
                 } finally {
-                    state.set(u, PACKED); // the volatile write publishes the panel to the parts that read it
-                }
-            } else {
-                for (int spins = 0; state.get(u) != PACKED; spins++) {
-                    if (spins < 1 << 12) Thread.onSpinWait();
-                    else Thread.yield();
+                    state.set(u, GemmF32.PACKED); // the volatile write publishes the panel to the parts that read it
                 }
             }
             return at;

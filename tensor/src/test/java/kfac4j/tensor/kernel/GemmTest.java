@@ -306,8 +306,9 @@ class GemmTest {
     // ------------------------------------------------------------------ threads
 
     /**
-     * The production kernels on a pool of 1, 2 and 3 threads give the same bits (and the reference's). The 128-row
-     * product is cut by columns on two threads ({@link #chunksOfFewRowsAreCutByColumns}), the others by rows.
+     * The production kernels on a pool of 1, 2 and 3 threads give the same bits (and the reference's). The 128- and
+     * 100-row products are cut by columns on two threads, A's panels then shared ({@link
+     * #chunksOfFewRowsAreCutByColumns}); the 100-row one is deeper than a chunk of B, so its second chunk accumulates.
      */
     @Test
     void resultIsBitIdenticalForAnyThreadCount() {
@@ -316,7 +317,7 @@ class GemmTest {
         int before = ComputePool.parallelism();
         Random rnd = new Random(10);
         try {
-            for (int[] s : new int[][]{{257, 300, 521}, {600, 129, 440}, {7, 1900, 2600}, {128, 784, 512}}) {
+            for (int[] s : new int[][]{{257, 300, 521}, {600, 129, 440}, {7, 1900, 2600}, {128, 784, 512}, {100, 700, 1100}}) {
                 Operand a = Operand.of(rnd, s[0], s[2], Layout.COLUMNS, false), b = Operand.of(rnd, s[2], s[1], Layout.ROWS, false);
                 assertThat((long) s[0] * s[1] * s[2]).isGreaterThanOrEqualTo(GemmF32.PARALLEL_MIN);
                 int[] threads = {1, 2, 3};
