@@ -365,8 +365,11 @@ final class Elementwise {
         Shapes.requireBroadcastsTo("addScaledInPlace", "source shape", x.shapeRef(), "target shape", t.shapeRef());
         Tensor src = x.to(t.dtype());
         if (t.isContiguous() && src.isContiguous() && Arrays.equals(src.shapeRef(), t.shapeRef())) {
-            // Aliasing is harmless here: element i of the target only reads element i of the source.
-            Rows.axpy(t.numel(), alpha, src.data(), src.offset(), t.data(), t.offset());
+            // Aliasing is harmless here: element i of the target only reads element i of the source. Shared out
+            // as the other elementwise ops are (an optimizer's update of a large weight is one such call).
+            Object xa = src.data(), ta = t.data();
+            int xo = src.offset(), to = t.offset();
+            Blocks.run(t.numel(), Blocks.GRAIN, (a, b) -> Rows.axpy(b - a, alpha, xa, xo + a, ta, to + a));
             t.storage.bumpVersion();
             return;
         }
@@ -408,8 +411,9 @@ final class Elementwise {
     static void scaleInPlace(Tensor t, double s) {
         requireWritable("mulInPlace", t);
         if (t.isContiguous()) {
-            Rows.binary(BinaryOp.MUL, t.data(), t.offset(), 1, Rows.scalar(t.dtype(), s), 0, 0, t.data(), t.offset(),
-                    t.numel());
+            Object ta = t.data(), scalar = Rows.scalar(t.dtype(), s);
+            int to = t.offset();
+            Blocks.run(t.numel(), Blocks.GRAIN, (a, b) -> Rows.binary(BinaryOp.MUL, ta, to + a, 1, scalar, 0, 0, ta, to + a, b - a));
             t.storage.bumpVersion();
             return;
         }
