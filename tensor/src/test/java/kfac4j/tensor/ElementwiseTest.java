@@ -135,6 +135,32 @@ class ElementwiseTest {
         }
     }
 
+    /**
+     * The same-shape in-place ops over several blocks of threads' work, on views that start inside their storage:
+     * every element is {@code y + a·x} (the product rounded first) or {@code y·s}, in the dtype, as written out here.
+     */
+    @Test
+    void inPlaceOpsOverManyBlocksRoundElementByElement() {
+        Random rnd = new Random(15);
+        int n = 3 * Blocks.GRAIN + 17;
+        for (DType dt : DType.values()) {
+            double[] tv = Layouts.values(rnd, n + 5, dt), xv = Layouts.values(rnd, n + 2, dt);
+            Tensor t = Tensor.fromArray(tv, n + 5).to(dt).narrow(0, 5, n), x = Tensor.fromArray(xv, n + 2).to(dt).narrow(0, 2, n);
+            double alpha = -0.3, s = 1.7;
+            t.addScaledInPlace(alpha, x);
+            double[] got = t.toDoubleArray();
+            t.mulInPlace(s);
+            double[] scaled = t.toDoubleArray();
+            for (int i = 0; i < n; i++) {
+                double y = tv[i + 5], v = xv[i + 2];
+                double want = dt == DType.F32 ? (float) y + (float) alpha * (float) v : y + alpha * v;
+                assertThat(got[i]).as("%s element %d of y + a·x", dt, i).isEqualTo(want);
+                double wantScaled = dt == DType.F32 ? (float) want * (float) s : want * s;
+                assertThat(scaled[i]).as("%s element %d of y·s", dt, i).isEqualTo(wantScaled);
+            }
+        }
+    }
+
     @Test
     void wherePositiveKeepsTheGradientWhereTheInputIsPositive() {
         Random rnd = new Random(12);
