@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -217,7 +218,9 @@ class KernelAgreementTest {
     @MethodSource("variants")
     void addRowsAgreesBitForBitAndTouchesOnlyItsBlock(KernelVariants.Variant v) {
         Random rnd = new Random(8);
-        for (int cols : SIZES) {
+        // Besides the usual sizes, rows from half a vector to a whole one at every width (a half-width vector each).
+        int[] widths = IntStream.concat(Arrays.stream(SIZES), IntStream.of(4, 5, 6, 8, 11, 12, 15)).toArray();
+        for (int cols : widths) {
             // Three rows of cols values, from a source with row stride cols + 2 into rows cols + 5 apart.
             int rows = 3, xStride = cols + 2, yStride = cols + 5;
             double[] x = values(rnd, 1 + rows * xStride, true), y0 = values(rnd, 4 + rows * yStride, true);
