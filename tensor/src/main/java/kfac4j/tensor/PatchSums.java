@@ -1,5 +1,7 @@
 package kfac4j.tensor;
 
+import kfac4j.tensor.kernel.Kernels;
+
 /**
  * The sum of every image's convolution patches over the output positions, computed from the image without unfolding
  * it: what K-FAC-reduce needs of a convolution's inputs (DESIGN.md §5.2, {@code Σ_r a_{n,r}} with the patches as rows).
@@ -55,7 +57,7 @@ public final class PatchSums {
                 int y = o * g.strideH() + off;
                 if (y < 0 || y >= h) continue;
                 int at = (int) (base + (long) y * w);
-                if (f != null) for (int t = 0; t < w; t++) row[t] += f[at + t];
+                if (f != null) Kernels.active().accumulate(f, at, row, 0, w);
                 else for (int t = 0; t < w; t++) row[t] += d[at + t];
             }
             for (int j = 0; j < kw; j++) {

@@ -66,7 +66,7 @@ final class Rows {
     /** {@code acc[i] += x[off + i]} for i in [0, n), accumulating in double whatever the dtype. */
     static void accumulate(Object x, int off, double[] acc, int n) {
         if (x instanceof float[] f) {
-            for (int i = 0; i < n; i++) acc[i] += f[off + i];
+            Kernels.active().accumulate(f, off, acc, 0, n);
         } else {
             double[] d = (double[]) x;
             for (int i = 0; i < n; i++) acc[i] += d[off + i];

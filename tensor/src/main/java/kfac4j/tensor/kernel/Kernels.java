@@ -47,6 +47,12 @@ public interface Kernels {
 
     double sum(double[] x, int off, int n);
 
+    /**
+     * {@code acc[accOff+i] += x[xOff+i]} for i in [0, n), each float widened to double first (exactly) and each sum
+     * rounded once in double: sums of float rows kept in double (reductions over leading axes, patch sums).
+     */
+    void accumulate(float[] x, int xOff, double[] acc, int accOff, int n);
+
     /** Maximum of n ≥ 1 contiguous values (NaN if any is NaN). */
     double max(float[] x, int off, int n);
 

@@ -91,6 +91,11 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void accumulate(float[] x, int xOff, double[] acc, int accOff, int n) {
+        for (int i = 0; i < n; i++) acc[accOff + i] += x[xOff + i];
+    }
+
+    @Override
     public double sum(float[] x, int off, int n) {
         double s = 0;
         for (int i = 0; i < n; i++) s += x[off + i];

@@ -374,6 +374,16 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void accumulate(float[] x, int xOff, double[] acc, int accOff, int n) {
+        // Half-width float loads widen to one double vector each, as in sum; element by element, so the same bits.
+        int step = F32H.length(), up = n - n % step, i = 0;
+        for (; i < up; i += step) {
+            DoubleVector.fromArray(F64, acc, accOff + i).add(widen(x, xOff + i)).intoArray(acc, accOff + i);
+        }
+        for (; i < n; i++) acc[accOff + i] += x[xOff + i];
+    }
+
+    @Override
     public double max(float[] x, int off, int n) {
         int up = F32.loopBound(n), i = 0;
         float m = Float.NEGATIVE_INFINITY;

@@ -293,6 +293,24 @@ class KernelAgreementTest {
         assertThat(v.kernels().sum(f32(withNaN), 0, withNaN.length)).isNaN();
     }
 
+    /** accumulate adds element by element, each float widened exactly: the bits of the definition written out. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void accumulateAgreesBitForBitAndTouchesOnlyItsRun(KernelVariants.Variant v) {
+        Random rnd = new Random(16);
+        for (int n : SIZES) {
+            float[] x = f32(padded(values(rnd, n, true), 3, 1, Double.NaN)); // NaN padding must not be read
+            double[] acc0 = values(rnd, n + 4, true), want = acc0.clone(), got = acc0.clone();
+            REF.accumulate(x, 3, want, 2, n);
+            v.kernels().accumulate(x, 3, got, 2, n);
+            assertSameBits("accumulate n=" + n, want, got);
+            for (int i = 0; i < acc0.length; i++) {
+                double expected = i >= 2 && i < 2 + n ? acc0[i] + (double) x[3 + i - 2] : acc0[i];
+                assertThat(Double.doubleToLongBits(want[i])).as("element %d", i).isEqualTo(Double.doubleToLongBits(expected));
+            }
+        }
+    }
+
     private static org.assertj.core.data.Offset<Double> within(double tolerance) {
         return org.assertj.core.data.Offset.offset(tolerance);
     }
