@@ -328,11 +328,8 @@ final class VectorKernels implements Kernels {
 
     @Override
     public void addRows(int rows, int cols, float[] x, int xOff, int xStride, float[] y, int yOff, int yStride) {
-        if (cols < F32L) {
-            addNarrowRows(rows, cols, x, xOff, xStride, y, yOff, yStride);
-            return;
-        }
-        // Whole vectors, then single values.
+        // Whole vectors, then single values. (A half-width vector for rows of 8 was seen running on boxed vectors,
+        // without the intrinsics, in a long run; the scalar rest is safe.)
         int up = F32.loopBound(cols);
         for (int r = 0, xs = xOff, ys = yOff; r < rows; r++, xs += xStride, ys += yStride) {
             int j = 0;
@@ -340,22 +337,6 @@ final class VectorKernels implements Kernels {
                 FloatVector.fromArray(F32, y, ys + j).add(FloatVector.fromArray(F32, x, xs + j)).intoArray(y, ys + j);
             }
             for (; j < cols; j++) y[ys + j] += x[xs + j];
-        }
-    }
-
-    /**
-     * {@link #addRows} for rows narrower than a vector (8 values in a 3×3 stride-2 convolution of a 16×16 image, whose
-     * col2im this is): one half-width vector per row where it fits, then single values. A method of its own, with no
-     * full-width vector in it: a half-width step inside the full-width loop was seen running on boxed vectors,
-     * without the intrinsics, in a long run. On 8-wide rows the scalar loop took 29% of that convolution's input
-     * gradient.
-     */
-    private static void addNarrowRows(int rows, int cols, float[] x, int xOff, int xStride, float[] y, int yOff,
-                                      int yStride) {
-        int half = F32H.length(), start = cols >= half ? half : 0;
-        for (int r = 0, xs = xOff, ys = yOff; r < rows; r++, xs += xStride, ys += yStride) {
-            if (start > 0) FloatVector.fromArray(F32H, y, ys).add(FloatVector.fromArray(F32H, x, xs)).intoArray(y, ys);
-            for (int j = start; j < cols; j++) y[ys + j] += x[xs + j];
         }
     }
 
