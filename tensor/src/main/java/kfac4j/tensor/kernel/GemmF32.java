@@ -577,7 +577,8 @@ final class GemmF32 {
             }
         } else if (aRs == 1) {
             // Column-major A (a transposed view): each column's values are adjacent.
-            for (int p = 0, d = dst, s = src; p < k; p++, d += height, s += aCs) {
+            int p = height <= L ? packColumns(height, k, a, src, aCs, ap, dst) : 0;
+            for (int d = dst + p * height, s = src + p * aCs; p < k; p++, d += height, s += aCs) {
                 for (int i = 0; i < rows; i++) ap[d + i] = a[s + i];
             }
             r = rows;
@@ -587,6 +588,23 @@ final class GemmF32 {
             for (int i = r; i < rows; i++) ap[d + i] = a[s + i * aRs];
             for (int i = rows; i < height; i++) ap[d + i] = 0f;
         }
+    }
+
+    /**
+     * The first columns of a column-major panel of A ({@code height} ≤ L values each, adjacent in A) as one vector
+     * copy each: the vector also carries the L − height values after the column, which land in the next column's
+     * places (one or more columns on) and are overwritten by them, and in rows past the panel's, which are zeroed
+     * after. Stops before a write past the panel or a read past A's end; returns the columns done, the rest left to
+     * the caller. A method of its
+     * own, so that the vector loop stays small. K-FAC's factors xᵀx read x as column-major A: its 12-row columns took
+     * twelve scalar copies each.
+     */
+    private static int packColumns(int height, int k, float[] a, int src, int aCs, float[] ap, int dst) {
+        int p = 0, end = dst + k * height;
+        for (int d = dst, s = src; d + L <= end && s + L <= a.length; p++, d += height, s += aCs) {
+            FloatVector.fromArray(S, a, s).intoArray(ap, d);
+        }
+        return p;
     }
 
     /**
