@@ -413,7 +413,8 @@ final class Elementwise {
         if (t.isContiguous()) {
             Object ta = t.data(), scalar = Rows.scalar(t.dtype(), s);
             int to = t.offset();
-            Blocks.run(t.numel(), Blocks.GRAIN, (a, b) -> Rows.binary(BinaryOp.MUL, ta, to + a, 1, scalar, 0, 0, ta, to + a, b - a));
+            Blocks.run(t.numel(), Blocks.GRAIN,
+                    (a, b) -> Rows.binary(BinaryOp.MUL, ta, to + a, 1, scalar, 0, 0, ta, to + a, b - a));
             t.storage.bumpVersion();
             return;
         }

@@ -89,7 +89,8 @@ public final class BenchCommand implements Command {
         while (true) {
             double[] batch = new double[WARMUP_RUNS];
             int runs = 0;
-            for (long batchStart = System.nanoTime(); runs < WARMUP_RUNS || System.nanoTime() - batchStart < batchNanos; runs++) {
+            long batchStart = System.nanoTime();
+            for (; runs < WARMUP_RUNS || System.nanoTime() - batchStart < batchNanos; runs++) {
                 if (runs == batch.length) batch = Arrays.copyOf(batch, 2 * runs);
                 batch[runs] = timeMillis(run);
             }

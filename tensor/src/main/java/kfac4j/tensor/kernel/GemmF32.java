@@ -327,7 +327,8 @@ final class GemmF32 {
             boolean load = loadFirst || pc > 0;
             for (int t = 0; t < pa.panels; t++) {
                 int rp = (first + t) % pa.panels, ai = pa.panel(pc, rp), rows = Math.min(MR, pa.m - rp * MR);
-                for (int q = q0; q < q1; q++) tile(kc, pa.ap, ai, rows, pb, pc, q, c, cOff + rp * MR * cRs, cRs, load, edge);
+                int ci = cOff + rp * MR * cRs;
+                for (int q = q0; q < q1; q++) tile(kc, pa.ap, ai, rows, pb, pc, q, c, ci, cRs, load, edge);
             }
         }
         give(PACKED_A, edge);
@@ -595,9 +596,8 @@ final class GemmF32 {
      * copy each: the vector also carries the L − height values after the column, which land in the next column's
      * places (one or more columns on) and are overwritten by them, and in rows past the panel's, which are zeroed
      * after. Stops before a write past the panel or a read past A's end; returns the columns done, the rest left to
-     * the caller. A method of its
-     * own, so that the vector loop stays small. K-FAC's factors xᵀx read x as column-major A: its 12-row columns took
-     * twelve scalar copies each.
+     * the caller. A method of its own, so that the vector loop stays small. K-FAC's factors xᵀx read x as
+     * column-major A: its 12-row columns took twelve scalar copies each.
      */
     private static int packColumns(int height, int k, float[] a, int src, int aCs, float[] ap, int dst) {
         int p = 0, end = dst + k * height;

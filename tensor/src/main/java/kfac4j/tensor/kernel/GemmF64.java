@@ -324,7 +324,8 @@ final class GemmF64 {
             boolean load = loadFirst || pc > 0;
             for (int t = 0; t < pa.panels; t++) {
                 int rp = (first + t) % pa.panels, ai = pa.panel(pc, rp), rows = Math.min(MR, pa.m - rp * MR);
-                for (int q = q0; q < q1; q++) tile(kc, pa.ap, ai, rows, pb, pc, q, c, cOff + rp * MR * cRs, cRs, load, edge);
+                int ci = cOff + rp * MR * cRs;
+                for (int q = q0; q < q1; q++) tile(kc, pa.ap, ai, rows, pb, pc, q, c, ci, cRs, load, edge);
             }
         }
         give(PACKED_A, edge);
