@@ -345,17 +345,15 @@ final class Convolution {
         // Images are independent: shared out in blocks, each with its own patch buffers.
         Patches p = new Patches(c, s[2], s[3], g);
         Blocks.run(n, imagesPerBlock(n), (b0, b1) -> {
-            Object cols = Rows.array(dt, k * l), pad = p.buffer(dt);
-            Kernels kern = Kernels.active();
+            Object cols = Rows.array(dt, k * l), pad = p.buffer(dt), y = out.data();
             for (int b = b0; b < b1; b++) {
                 p.unfold(xc.data(), xc.offset() + b * c * s[2] * s[3], pad, cols, 0, l);
-                gemmInPieces(cout, l, k, wc.data(), wc.offset(), k, 1, cols, 0, l, out.data(), b * cout * l, false);
+                gemmInPieces(cout, l, k, wc.data(), wc.offset(), k, 1, cols, 0, l, y, b * cout * l, false);
                 if (bc == null) continue;
                 for (int o = 0; o < cout; o++) {
                     // The bias of channel o added to its L positions (a source step of 0 repeats it).
                     int at = (b * cout + o) * l;
-                    if (dt == DType.F32) kern.binary(BinaryOp.ADD, out.f32(), at, 1, bc.f32(), bc.offset() + o, 0, out.f32(), at, l);
-                    else kern.binary(BinaryOp.ADD, out.f64(), at, 1, bc.f64(), bc.offset() + o, 0, out.f64(), at, l);
+                    Rows.binary(BinaryOp.ADD, y, at, 1, bc.data(), bc.offset() + o, 0, y, at, l);
                 }
             }
         });
@@ -396,20 +394,11 @@ final class Convolution {
                 }
             }
         });
-        Kernels kern = Kernels.active();
+        // Row o of the weight gradient: the first block's sums, then each later block's added in order.
+        Object y = out.data();
         for (int o = 0; o < cout; o++) {
-            for (int j = 0; j < blocks; j++) {
-                int from = j * size + o * kp;
-                if (dt == DType.F32) {
-                    float[] sf = (float[]) sums, y = out.f32();
-                    if (j == 0) System.arraycopy(sf, from, y, o * k, k);
-                    else kern.binary(BinaryOp.ADD, y, o * k, 1, sf, from, 1, y, o * k, k);
-                } else {
-                    double[] sd = (double[]) sums, y = out.f64();
-                    if (j == 0) System.arraycopy(sd, from, y, o * k, k);
-                    else kern.binary(BinaryOp.ADD, y, o * k, 1, sd, from, 1, y, o * k, k);
-                }
-            }
+            System.arraycopy(sums, o * kp, y, o * k, k);
+            for (int j = 1; j < blocks; j++) Rows.binary(BinaryOp.ADD, y, o * k, 1, sums, j * size + o * kp, 1, y, o * k, k);
         }
         return out;
     }
