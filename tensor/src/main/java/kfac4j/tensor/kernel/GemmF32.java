@@ -345,11 +345,40 @@ final class GemmF32 {
         ci += q * NR;
         if (rows == MR && cols == NR) {
             packed(kc, ap, ai, pb.bp, bi, c, ci, cRs, load);
+        } else if (cols == NR) {
+            edgeRows(kc, ap, ai, rows, pb.bp, bi, c, ci, cRs, load, scratch, edge);
         } else {
             if (load) copyTileIn(MR, rows, cols, c, ci, cRs, scratch, edge, NR);
             packed(kc, ap, ai, pb.bp, bi, scratch, edge, NR, load);
             copyTileOut(rows, cols, scratch, edge, NR, c, ci, cRs);
         }
+    }
+
+    /**
+     * The last {@code rows} < MR rows of C (a product whose row count is no multiple of MR: 64 output channels are five
+     * panels of 12 and one of 4) across a whole panel of B, by a kernel four or eight rows tall: in place in C when
+     * the rows fill it, else in a padded copy. As a whole padded MR-row tile, the 4 rows of a 64-row product cost
+     * more than a full panel (64×256×288 took longer than 72×256×288); the 8 rows of a 32- or 128-row product are
+     * one 8-row pass, as two 4-row passes would read B twice. The same fma chains as the MR-row kernel, so the same
+     * bits.
+     */
+    private static void edgeRows(int kc, float[] ap, int ai, int rows, float[] bp, int bi, float[] c, int ci, int cRs,
+                                 boolean load, float[] scratch, int edge) {
+        int height = rows <= 4 ? 4 : rows <= 8 && MR > 8 ? 8 : MR;
+        if (rows == height) {
+            edgeKernel(height, kc, ap, ai, bp, bi, c, ci, cRs, load);
+        } else {
+            if (load) copyTileIn(height, rows, NR, c, ci, cRs, scratch, edge, NR);
+            edgeKernel(height, kc, ap, ai, bp, bi, scratch, edge, NR, load);
+            copyTileOut(rows, NR, scratch, edge, NR, c, ci, cRs);
+        }
+    }
+
+    private static void edgeKernel(int height, int kc, float[] ap, int ai, float[] bp, int bi, float[] c, int ci,
+                                   int ldc, boolean load) {
+        if (height == 4) packed4x2(kc, ap, ai, bp, bi, c, ci, ldc, load);
+        else if (height == 8) packed8x2(kc, ap, ai, bp, bi, c, ci, ldc, load);
+        else packed(kc, ap, ai, bp, bi, c, ci, ldc, load);
     }
 
     /**
@@ -819,6 +848,106 @@ final class GemmF32 {
         c100.intoArray(c, r); c101.intoArray(c, r + L);
         r += ldc;
         c110.intoArray(c, r); c111.intoArray(c, r + L);
+    }
+
+    /**
+     * 4×2V tile from four rows of a packed MR-tall panel of A (from {@code ai}, which may lie inside a column), B as k
+     * rows of 2·L: edge rows ({@link #edgeRows}). One step of p per trip (no odd depth to handle), the start chosen as
+     * in packed12x2.
+     */
+    private static void packed4x2(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc,
+                                  boolean load) {
+        float[] src = load ? c : ZERO_ROW;
+        int r = load ? ci : 0, step = load ? ldc : 0;
+        FloatVector c00 = FloatVector.fromArray(S, src, r), c01 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        FloatVector c10 = FloatVector.fromArray(S, src, r), c11 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        FloatVector c20 = FloatVector.fromArray(S, src, r), c21 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        FloatVector c30 = FloatVector.fromArray(S, src, r), c31 = FloatVector.fromArray(S, src, r + L);
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+            FloatVector x = FloatVector.broadcast(S, a[ai]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[ai + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[ai + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[ai + 3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            ai += MR;
+            bi += 2 * L;
+        }
+        r = ci;
+        c00.intoArray(c, r); c01.intoArray(c, r + L);
+        r += ldc;
+        c10.intoArray(c, r); c11.intoArray(c, r + L);
+        r += ldc;
+        c20.intoArray(c, r); c21.intoArray(c, r + L);
+        r += ldc;
+        c30.intoArray(c, r); c31.intoArray(c, r + L);
+    }
+
+    /** 8×2V tile from eight rows of a packed MR-tall panel of A, as {@link #packed4x2}. */
+    private static void packed8x2(int kc, float[] a, int ai, float[] b, int bi, float[] c, int ci, int ldc,
+                                  boolean load) {
+        float[] src = load ? c : ZERO_ROW;
+        int r = load ? ci : 0, step = load ? ldc : 0;
+        FloatVector c00 = FloatVector.fromArray(S, src, r), c01 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        FloatVector c10 = FloatVector.fromArray(S, src, r), c11 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        FloatVector c20 = FloatVector.fromArray(S, src, r), c21 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        FloatVector c30 = FloatVector.fromArray(S, src, r), c31 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        FloatVector c40 = FloatVector.fromArray(S, src, r), c41 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        FloatVector c50 = FloatVector.fromArray(S, src, r), c51 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        FloatVector c60 = FloatVector.fromArray(S, src, r), c61 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        FloatVector c70 = FloatVector.fromArray(S, src, r), c71 = FloatVector.fromArray(S, src, r + L);
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+            FloatVector x = FloatVector.broadcast(S, a[ai]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[ai + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[ai + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[ai + 3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[ai + 4]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[ai + 5]);
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, a[ai + 6]);
+            c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, a[ai + 7]);
+            c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+            ai += MR;
+            bi += 2 * L;
+        }
+        r = ci;
+        c00.intoArray(c, r); c01.intoArray(c, r + L);
+        r += ldc;
+        c10.intoArray(c, r); c11.intoArray(c, r + L);
+        r += ldc;
+        c20.intoArray(c, r); c21.intoArray(c, r + L);
+        r += ldc;
+        c30.intoArray(c, r); c31.intoArray(c, r + L);
+        r += ldc;
+        c40.intoArray(c, r); c41.intoArray(c, r + L);
+        r += ldc;
+        c50.intoArray(c, r); c51.intoArray(c, r + L);
+        r += ldc;
+        c60.intoArray(c, r); c61.intoArray(c, r + L);
+        r += ldc;
+        c70.intoArray(c, r); c71.intoArray(c, r + L);
     }
 
     /** 6×2V tile from packed panels: A as k columns of 6, B as k rows of 2·L. */

@@ -338,11 +338,33 @@ final class GemmF64 {
         ci += q * NR;
         if (rows == MR && cols == NR) {
             packed(kc, ap, ai, pb.bp, bi, c, ci, cRs, load);
+        } else if (cols == NR) {
+            edgeRows(kc, ap, ai, rows, pb.bp, bi, c, ci, cRs, load, scratch, edge);
         } else {
             if (load) copyTileIn(MR, rows, cols, c, ci, cRs, scratch, edge, NR);
             packed(kc, ap, ai, pb.bp, bi, scratch, edge, NR, load);
             copyTileOut(rows, cols, scratch, edge, NR, c, ci, cRs);
         }
+    }
+
+    /** The last {@code rows} < MR rows of C across a whole panel of B, as in {@link GemmF32}. */
+    private static void edgeRows(int kc, double[] ap, int ai, int rows, double[] bp, int bi, double[] c, int ci, int cRs,
+                                 boolean load, double[] scratch, int edge) {
+        int height = rows <= 4 ? 4 : rows <= 8 && MR > 8 ? 8 : MR;
+        if (rows == height) {
+            edgeKernel(height, kc, ap, ai, bp, bi, c, ci, cRs, load);
+        } else {
+            if (load) copyTileIn(height, rows, NR, c, ci, cRs, scratch, edge, NR);
+            edgeKernel(height, kc, ap, ai, bp, bi, scratch, edge, NR, load);
+            copyTileOut(rows, NR, scratch, edge, NR, c, ci, cRs);
+        }
+    }
+
+    private static void edgeKernel(int height, int kc, double[] ap, int ai, double[] bp, int bi, double[] c, int ci,
+                                   int ldc, boolean load) {
+        if (height == 4) packed4x2(kc, ap, ai, bp, bi, c, ci, ldc, load);
+        else if (height == 8) packed8x2(kc, ap, ai, bp, bi, c, ci, ldc, load);
+        else packed(kc, ap, ai, bp, bi, c, ci, ldc, load);
     }
 
     /** A chunk of A packed on demand into panels all parts share, as {@link GemmF32}'s. */
@@ -726,6 +748,106 @@ final class GemmF64 {
         c100.intoArray(c, r); c101.intoArray(c, r + L);
         r += ldc;
         c110.intoArray(c, r); c111.intoArray(c, r + L);
+    }
+
+    /**
+     * 4×2V tile from four rows of a packed MR-tall panel of A (from {@code ai}, which may lie inside a column), B as k
+     * rows of 2·L: edge rows ({@link #edgeRows}). One step of p per trip (no odd depth to handle), the start chosen as
+     * in packed12x2.
+     */
+    private static void packed4x2(int kc, double[] a, int ai, double[] b, int bi, double[] c, int ci, int ldc,
+                                  boolean load) {
+        double[] src = load ? c : ZERO_ROW;
+        int r = load ? ci : 0, step = load ? ldc : 0;
+        DoubleVector c00 = DoubleVector.fromArray(S, src, r), c01 = DoubleVector.fromArray(S, src, r + L);
+        r += step;
+        DoubleVector c10 = DoubleVector.fromArray(S, src, r), c11 = DoubleVector.fromArray(S, src, r + L);
+        r += step;
+        DoubleVector c20 = DoubleVector.fromArray(S, src, r), c21 = DoubleVector.fromArray(S, src, r + L);
+        r += step;
+        DoubleVector c30 = DoubleVector.fromArray(S, src, r), c31 = DoubleVector.fromArray(S, src, r + L);
+        for (int p = 0; p < kc; p++) {
+            DoubleVector b0 = DoubleVector.fromArray(S, b, bi);
+            DoubleVector b1 = DoubleVector.fromArray(S, b, bi + L);
+            DoubleVector x = DoubleVector.broadcast(S, a[ai]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = DoubleVector.broadcast(S, a[ai + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = DoubleVector.broadcast(S, a[ai + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = DoubleVector.broadcast(S, a[ai + 3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            ai += MR;
+            bi += 2 * L;
+        }
+        r = ci;
+        c00.intoArray(c, r); c01.intoArray(c, r + L);
+        r += ldc;
+        c10.intoArray(c, r); c11.intoArray(c, r + L);
+        r += ldc;
+        c20.intoArray(c, r); c21.intoArray(c, r + L);
+        r += ldc;
+        c30.intoArray(c, r); c31.intoArray(c, r + L);
+    }
+
+    /** 8×2V tile from eight rows of a packed MR-tall panel of A, as {@link #packed4x2}. */
+    private static void packed8x2(int kc, double[] a, int ai, double[] b, int bi, double[] c, int ci, int ldc,
+                                  boolean load) {
+        double[] src = load ? c : ZERO_ROW;
+        int r = load ? ci : 0, step = load ? ldc : 0;
+        DoubleVector c00 = DoubleVector.fromArray(S, src, r), c01 = DoubleVector.fromArray(S, src, r + L);
+        r += step;
+        DoubleVector c10 = DoubleVector.fromArray(S, src, r), c11 = DoubleVector.fromArray(S, src, r + L);
+        r += step;
+        DoubleVector c20 = DoubleVector.fromArray(S, src, r), c21 = DoubleVector.fromArray(S, src, r + L);
+        r += step;
+        DoubleVector c30 = DoubleVector.fromArray(S, src, r), c31 = DoubleVector.fromArray(S, src, r + L);
+        r += step;
+        DoubleVector c40 = DoubleVector.fromArray(S, src, r), c41 = DoubleVector.fromArray(S, src, r + L);
+        r += step;
+        DoubleVector c50 = DoubleVector.fromArray(S, src, r), c51 = DoubleVector.fromArray(S, src, r + L);
+        r += step;
+        DoubleVector c60 = DoubleVector.fromArray(S, src, r), c61 = DoubleVector.fromArray(S, src, r + L);
+        r += step;
+        DoubleVector c70 = DoubleVector.fromArray(S, src, r), c71 = DoubleVector.fromArray(S, src, r + L);
+        for (int p = 0; p < kc; p++) {
+            DoubleVector b0 = DoubleVector.fromArray(S, b, bi);
+            DoubleVector b1 = DoubleVector.fromArray(S, b, bi + L);
+            DoubleVector x = DoubleVector.broadcast(S, a[ai]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = DoubleVector.broadcast(S, a[ai + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = DoubleVector.broadcast(S, a[ai + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = DoubleVector.broadcast(S, a[ai + 3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = DoubleVector.broadcast(S, a[ai + 4]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = DoubleVector.broadcast(S, a[ai + 5]);
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            x = DoubleVector.broadcast(S, a[ai + 6]);
+            c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+            x = DoubleVector.broadcast(S, a[ai + 7]);
+            c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+            ai += MR;
+            bi += 2 * L;
+        }
+        r = ci;
+        c00.intoArray(c, r); c01.intoArray(c, r + L);
+        r += ldc;
+        c10.intoArray(c, r); c11.intoArray(c, r + L);
+        r += ldc;
+        c20.intoArray(c, r); c21.intoArray(c, r + L);
+        r += ldc;
+        c30.intoArray(c, r); c31.intoArray(c, r + L);
+        r += ldc;
+        c40.intoArray(c, r); c41.intoArray(c, r + L);
+        r += ldc;
+        c50.intoArray(c, r); c51.intoArray(c, r + L);
+        r += ldc;
+        c60.intoArray(c, r); c61.intoArray(c, r + L);
+        r += ldc;
+        c70.intoArray(c, r); c71.intoArray(c, r + L);
     }
 
     /** 6×2V tile from packed panels: A as k columns of 6, B as k rows of 2·L. */

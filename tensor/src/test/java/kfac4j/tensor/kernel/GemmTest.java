@@ -133,6 +133,27 @@ class GemmTest {
      * An independent check of every path: with small integer entries every partial sum is an integer below 2²⁴, so
      * both dtypes must give the exact integer product, whatever the order of operations.
      */
+    /**
+     * Every count of rows left after the last whole MR-tall panel, 0 to MR − 1, in a product deep enough to be packed
+     * in two depth blocks (the second adding to C) and wide enough for whole and partial panels of B: the edge rows
+     * take the four- and eight-row kernels, in place or through a padded copy, and must give the reference's bits.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void everyCountOfEdgeRowsAgreesBitForBit(KernelVariants.Variant v) {
+        Random rnd = new Random(11);
+        int k = Math.max(GemmF32.KC, GemmF64.KC) + 7, n = 2 * GemmF32.NR + 5;
+        for (int rows = 0; rows < GemmF32.MR; rows++) {
+            for (int m : new int[]{rows, GemmF32.MR + rows}) {
+                if (m == 0) continue;
+                for (boolean accumulate : new boolean[]{false, true}) {
+                    Case.of(rnd, m, n, k, Layout.ROWS, Layout.ROWS, accumulate).check(v.kernels());
+                    Case.of(rnd, m, n, k, Layout.COLUMNS, Layout.ROWS, !accumulate).check(v.kernels());
+                }
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("variants")
     void productsOfSmallIntegersAreExact(KernelVariants.Variant v) {
