@@ -348,8 +348,8 @@ final class GemmF64 {
     }
 
     /** The last {@code rows} < MR rows of C across a whole panel of B, as in {@link GemmF32}. */
-    private static void edgeRows(int kc, double[] ap, int ai, int rows, double[] bp, int bi, double[] c, int ci, int cRs,
-                                 boolean load, double[] scratch, int edge) {
+    private static void edgeRows(int kc, double[] ap, int ai, int rows, double[] bp, int bi, double[] c, int ci,
+                                 int cRs, boolean load, double[] scratch, int edge) {
         int height = rows <= 4 ? 4 : rows <= 8 && MR > 8 ? 8 : MR;
         if (rows == height) {
             edgeKernel(height, kc, ap, ai, bp, bi, c, ci, cRs, load);
