@@ -1,7 +1,5 @@
 package kfac4j.tensor;
 
-import kfac4j.tensor.kernel.Kernels;
-
 /**
  * The sum of every image's convolution patches over the output positions, computed from the image without unfolding
  * it: what K-FAC-reduce needs of a convolution's inputs (DESIGN.md §5.2, {@code Σ_r a_{n,r}} with the patches as rows).
@@ -47,8 +45,7 @@ public final class PatchSums {
     private static void plane(Tensor in, long base, int h, int w, int oh, int ow, ConvGeometry g, double[] row,
                               double[] sums) {
         int kh = g.kernelH(), kw = g.kernelW();
-        float[] f = in.dtype() == DType.F32 ? in.f32() : null;
-        double[] d = f == null ? in.f64() : null;
+        Object data = in.data();
         for (int i = 0; i < kh; i++) {
             java.util.Arrays.fill(row, 0);
             // The image rows h(oh) = oh·sH − pH + i·dH that fall inside the image: add each into U_i.
@@ -57,8 +54,7 @@ public final class PatchSums {
                 int y = o * g.strideH() + off;
                 if (y < 0 || y >= h) continue;
                 int at = (int) (base + (long) y * w);
-                if (f != null) Kernels.active().accumulate(f, at, row, 0, w);
-                else for (int t = 0; t < w; t++) row[t] += d[at + t];
+                Rows.accumulate(data, at, row, w);
             }
             for (int j = 0; j < kw; j++) {
                 int colOff = j * g.dilationW() - g.padW();
