@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import kfac4j.tensor.Recycler;
 import kfac4j.tensor.Tensor;
 
 /**
@@ -23,7 +24,8 @@ final class Backprop {
     /**
      * The gradient flowing into one variable, summed over its consumers. A sum this pass allocated itself is
      * {@code owned} and, when no graph is being recorded, further terms are added to it in place; a first term may be
-     * shared (an add's rule hands the same gradient to both inputs) and is never written to.
+     * shared (an add's rule hands the same gradient to both inputs) and is never written to. The sum holds one
+     * reference to its tensor's storage in the pass's {@link Recycler}; a term added in is dropped once added.
      */
     private static final class Sum {
         Variable g;
@@ -33,13 +35,17 @@ final class Backprop {
             this.g = g;
         }
 
-        void add(Variable term, boolean inPlace) {
+        void add(Variable term, boolean inPlace, Recycler recycler) {
             if (inPlace && owned) {
                 g.value().addScaledInPlace(1, term.value());
             } else {
+                Variable before = g;
                 g = g.add(term);
                 owned = true;
+                recycler.retain(g.value());
+                recycler.drop(before.value());
             }
+            recycler.drop(term.value());
         }
     }
 
@@ -47,6 +53,12 @@ final class Backprop {
      * Backpropagates {@code seed} from {@code output}. With {@code wanted == null}, gradients are accumulated into the
      * {@code grad} of every leaf that requires one; otherwise the gradients of the wanted variables are returned, no
      * leaf is touched, and only the part of the graph that leads to a wanted variable is traversed.
+     *
+     * <p>Unless it records the graph of the gradients, the pass recycles the memory of the gradients it passes
+     * between rules: it counts the references to each (the pending sum of a variable's gradients, and each gradient
+     * a rule returns, which may share the storage of the gradient the rule was given) and, once a rule has consumed
+     * its gradient and no reference is left, the storage is released for the next allocation of its size. A
+     * gradient that a hook has seen, that is wanted, or that becomes a leaf's {@code grad} is never released.
      */
     static List<Variable> run(Variable output, Tensor seed, List<Variable> wanted, boolean keepGraph, boolean createGraph) {
         if (seed == null) throw new IllegalArgumentException("backward: the seed is null");
@@ -70,7 +82,8 @@ final class Backprop {
         List<Tensor> aliased = new ArrayList<>(); // tensors a leaf's grad must not share storage with
         aliased.add(seed);
 
-        try (Grad.Scope s = createGraph ? Grad.enabled() : Grad.disabled(); Grad.Scope k = Grad.keepingGraph(keepGraph)) {
+        try (Grad.Scope s = createGraph ? Grad.enabled() : Grad.disabled(); Grad.Scope k = Grad.keepingGraph(keepGraph);
+             Recycler recycler = createGraph ? Recycler.openInactive() : Recycler.open()) {
             grads.put(output, new Sum(Variable.constant(seed)));
             for (Node node : order) {
                 if (leadsToWanted != null && !leadsToWanted.contains(node)) continue;
@@ -78,19 +91,29 @@ final class Backprop {
                 Sum sum = grads.remove(out);
                 if (sum == null) continue; // no gradient reaches this node (its consumers returned none)
                 Variable g = out.runHooks(sum.g);
-                if (out.hasHooks()) aliased.add(g.value()); // a hook may have kept it
-                if (wantedSet.contains(out)) found.put(out, g);
+                if (out.hasHooks()) { // a hook may have kept either
+                    aliased.add(g.value());
+                    recycler.pin(sum.g.value());
+                    recycler.pin(g.value());
+                }
+                if (wantedSet.contains(out)) {
+                    found.put(out, g);
+                    recycler.pin(g.value());
+                }
                 Variable[] inputs = node.inputsRef();
                 boolean[] mask = mask(node, inputs, wantedSet, leadsToWanted);
-                if (mask == null) continue;
-                Variable[] inGrads = node.runBackward(g, mask);
-                for (int i = 0; i < inGrads.length; i++) {
-                    Variable gi = inGrads[i];
-                    if (gi == null) continue;
-                    Sum prev = grads.get(inputs[i]);
-                    if (prev == null) grads.put(inputs[i], new Sum(gi));
-                    else prev.add(gi, inPlace);
+                if (mask != null) {
+                    Variable[] inGrads = node.runBackward(g, mask);
+                    for (int i = 0; i < inGrads.length; i++) {
+                        Variable gi = inGrads[i];
+                        if (gi == null) continue;
+                        recycler.retain(gi.value()); // before the drop below: gi may be g or a view of it
+                        Sum prev = grads.get(inputs[i]);
+                        if (prev == null) grads.put(inputs[i], new Sum(gi));
+                        else prev.add(gi, inPlace, recycler);
+                    }
                 }
+                recycler.drop(sum.g.value()); // consumed: released unless a returned gradient shares it
                 if (!keepGraph) node.free();
             }
             // What remains are leaves (and a leaf output, which only receives its seed).

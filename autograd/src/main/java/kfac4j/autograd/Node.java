@@ -21,6 +21,11 @@ public class Node {
      * The gradient rule: gradients of each input given the gradient of the output ({@code output} is the result of
      * the forward, for rules such as exp's that reuse it). {@code needsGrad[i]} says whether this backward pass wants
      * the gradient of input i; rules return null there instead of computing it.
+     *
+     * <p>{@code gradOutput} and the gradients a rule returns belong to the backward pass, which releases their
+     * memory for reuse once their last consumer has run ({@link kfac4j.tensor.Recycler}). A rule may return
+     * {@code gradOutput} itself or a view of it, but must not keep either beyond its return: a kept one fails on its
+     * next use. A rule that needs a gradient later keeps a copy.
      */
     @FunctionalInterface
     public interface Backward {

@@ -340,7 +340,7 @@ final class Convolution {
         DType dt = DType.promote(x.dtype(), weight.dtype());
         Tensor xc = x.to(dt).contiguous(), wc = weight.to(dt).contiguous();
         Tensor bc = bias == null ? null : bias.to(dt).contiguous();
-        Tensor out = Tensor.allocate("conv2d", dt, new int[]{n, cout, g.outH(s[2]), g.outW(s[3])});
+        Tensor out = Tensor.allocateForOverwrite("conv2d", dt, new int[]{n, cout, g.outH(s[2]), g.outW(s[3])});
         if (out.numel() == 0) return out;
         // Images are independent: shared out in blocks, each with its own patch buffers.
         Patches p = new Patches(c, s[2], s[3], g);
@@ -440,7 +440,7 @@ final class Convolution {
         int k = ws[1], c = k / kk;
         DType dt = DType.promote(weight.dtype(), grad.dtype());
         Tensor wc = weight.to(dt).contiguous(), gc = grad.to(dt).contiguous();
-        Tensor out = Tensor.allocate("conv2dInputGrad", dt, new int[]{n, c, height, width});
+        Tensor out = Tensor.allocateForOverwrite("conv2dInputGrad", dt, new int[]{n, c, height, width});
         if (out.numel() == 0) return out;
         // Images are independent: shared out in blocks, each with its own column buffers.
         Patches p = new Patches(c, height, width, g);

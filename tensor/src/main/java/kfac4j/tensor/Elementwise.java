@@ -17,7 +17,7 @@ final class Elementwise {
     }
 
     static Tensor unary(UnaryOp op, Tensor x) {
-        Tensor out = Tensor.allocate(x.dtype(), x.shapeRef());
+        Tensor out = Tensor.allocateForOverwrite(x.dtype(), x.shapeRef());
         int n = out.numel();
         if (n == 0) return out;
         if (x.isContiguous()) {
@@ -71,7 +71,7 @@ final class Elementwise {
         int[] shape = Shapes.broadcast(name, a.shapeRef(), b.shapeRef());
         DType dtype = DType.promote(a.dtype(), b.dtype());
         Tensor x = a.to(dtype), y = b.to(dtype);
-        Tensor out = Tensor.allocate(dtype, shape);
+        Tensor out = Tensor.allocateForOverwrite(dtype, shape);
         int n = out.numel();
         if (n == 0) return out;
         int[][] c = coalesce(shape, x, y);
@@ -145,7 +145,7 @@ final class Elementwise {
         }
         DType dtype = DType.promote(a.dtype(), b.dtype());
         Tensor x = a.to(dtype), y = b.to(dtype);
-        Tensor out = Tensor.allocate(dtype, shape);
+        Tensor out = Tensor.allocateForOverwrite(dtype, shape);
         int n = out.numel();
         if (n == 0) return out;
         int[][] c = Shapes.coalesce(shape, Shapes.broadcastStrides(cond.shapeRef(), cond.stridesRef(), shape),
@@ -225,7 +225,7 @@ final class Elementwise {
         }
         DType dtype = g.dtype();
         Tensor v = x.to(dtype);
-        Tensor out = Tensor.allocate(dtype, g.shapeRef());
+        Tensor out = Tensor.allocateForOverwrite(dtype, g.shapeRef());
         int n = out.numel();
         if (n == 0) return out;
         int[][] c = Shapes.coalesce(g.shapeRef(), g.stridesRef(), v.stridesRef());

@@ -44,7 +44,7 @@ final class Indexing {
         checkIndices("indexSelect", indices, shape[a], a, x);
         int[] outShape = shape.clone();
         outShape[a] = indices.length;
-        Tensor out = Tensor.allocate(x.dtype(), outShape);
+        Tensor out = Tensor.allocateForOverwrite(x.dtype(), outShape);
         if (out.numel() == 0) return out;
         Tensor c = x.contiguous();
         int outer = product(shape, 0, a), inner = product(shape, a + 1, shape.length), size = shape[a], k = indices.length;
@@ -138,7 +138,7 @@ final class Indexing {
     static Tensor gather(Tensor x, int axis, Tensor index) {
         int a = Shapes.axis("gather", axis, x.rank());
         checkScatterShapes("gather", x, a, index, null);
-        Tensor out = Tensor.allocate(x.dtype(), index.shapeRef());
+        Tensor out = Tensor.allocateForOverwrite(x.dtype(), index.shapeRef());
         int n = out.numel();
         if (n == 0) return out;
         int[] iv = indexValues("gather", index, x.shapeRef()[a], a, x);
@@ -274,7 +274,7 @@ final class Indexing {
         }
         int[] outShape = first.clone();
         outShape[a] = total;
-        Tensor out = Tensor.allocate("concat", dtype, outShape);
+        Tensor out = Tensor.allocateForOverwrite("concat", dtype, outShape);
         if (out.numel() == 0) return out;
         int outer = product(first, 0, a), inner = product(first, a + 1, first.length);
         int start = 0;

@@ -35,7 +35,7 @@ final class MatMul {
                     + Shapes.str(b.shapeRef()) + " cannot be broadcast together");
         }
         int[] outShape = withMatrix(batch, m, n);
-        Tensor out = Tensor.allocate(dtype, outShape);
+        Tensor out = Tensor.allocateForOverwrite(dtype, outShape);
         if (out.numel() > 0) multiply(x.expand(withMatrix(batch, m, k)), y.expand(withMatrix(batch, k, n)), out);
         if (aVec && bVec) return out.reshape(batch);
         if (aVec) return out.squeeze(-2);

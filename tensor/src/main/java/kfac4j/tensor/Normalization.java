@@ -23,8 +23,8 @@ final class Normalization {
         checkAffine("layerNorm", weight, bias, features);
         DType dt = x.dtype();
         Tensor xc = x.contiguous();
-        Tensor y = Tensor.allocate(dt, x.shapeRef()), xhat = Tensor.allocate(dt, x.shapeRef());
-        Tensor rstd = Tensor.allocate(dt, new int[]{rows});
+        Tensor y = Tensor.allocateForOverwrite(dt, x.shapeRef()), xhat = Tensor.allocateForOverwrite(dt, x.shapeRef());
+        Tensor rstd = Tensor.allocateForOverwrite(dt, new int[]{rows});
         if (dt == DType.F32) {
             layerNormF32(xc, features, rows, weight, bias, eps, y, xhat, rstd);
             return new Tensor[]{weight == null ? xhat : y, xhat, rstd};
@@ -99,7 +99,7 @@ final class Normalization {
         checkAffine("layerNormBackward", weight, weight, features);
         DType dt = xhat.dtype();
         Tensor gc = grad.to(dt).contiguous(), hc = xhat.contiguous();
-        Tensor dx = Tensor.allocate(dt, xhat.shapeRef());
+        Tensor dx = Tensor.allocateForOverwrite(dt, xhat.shapeRef());
         if (dt == DType.F32) return layerNormBackwardF32(gc, hc, rstd, weight, features, rows, dx);
         double[] w = weight == null ? null : weight.reshape(-1).toDoubleArray(), rs = rstd.toDoubleArray();
         double[] dw = w == null ? null : new double[features], db = w == null ? null : new double[features];

@@ -283,7 +283,7 @@ final class Reductions {
         if (x.rank() == 0) throw new IllegalArgumentException(op + ": needs rank ≥ 1, got a 0-d tensor");
         Plan p = plan(op, x, new int[]{axis}, true);
         DType dt = x.dtype();
-        Tensor out = Tensor.allocate(dt, x.shapeRef());
+        Tensor out = Tensor.allocateForOverwrite(dt, x.shapeRef());
         if (out.numel() == 0) return out;
         Object d = p.array(), od = out.data();
         int base = p.data.offset(), r = p.r, inner = p.inner;
@@ -342,7 +342,7 @@ final class Reductions {
         int[] shape = x.shapeRef();
         Shapes.requireBroadcastsTo("maskedSoftmax", "mask of shape", mask.shapeRef(), "scores' shape", shape);
         DType dt = x.dtype();
-        Tensor xc = x.contiguous(), out = Tensor.allocate(dt, shape);
+        Tensor xc = x.contiguous(), out = Tensor.allocateForOverwrite(dt, shape);
         int n = out.numel(), rank = shape.length, r = shape[rank - 1];
         if (n == 0 || r == 0) return out;
         // The mask's strides over the scores' axes (0 where broadcast). Its few distinct rows are turned into lists of
@@ -427,7 +427,7 @@ final class Reductions {
                     + " and gradient of shape " + Shapes.str(g.shapeRef()) + " must have one shape of rank ≥ 1");
         }
         DType dt = p.dtype();
-        Tensor pc = p.contiguous(), gc = g.to(dt).contiguous(), out = Tensor.allocate(dt, p.shapeRef());
+        Tensor pc = p.contiguous(), gc = g.to(dt).contiguous(), out = Tensor.allocateForOverwrite(dt, p.shapeRef());
         int n = out.numel(), r = p.size(-1);
         if (n == 0 || r == 0) return out;
         Object pd = pc.data(), gd = gc.data(), od = out.data();

@@ -31,16 +31,34 @@ public final class Tensor {
         this.storage = storage;
     }
 
-    /** A fresh contiguous tensor over a new zeroed array. */
+    /** A fresh contiguous tensor of zeros (over a new array, or a released one zeroed again). */
     static Tensor allocate(DType dtype, int[] shape) {
         return allocate("allocate", dtype, shape);
     }
 
     /** As {@link #allocate(DType, int[])}, naming the operation when the shape is invalid. */
     static Tensor allocate(String op, DType dtype, int[] shape) {
+        return fresh(op, dtype, shape, true);
+    }
+
+    /**
+     * A fresh contiguous tensor whose values are unspecified, for an operation that writes every element of its
+     * output before reading any: it may reuse a released array without zeroing it ({@link ArrayPool}).
+     */
+    static Tensor allocateForOverwrite(DType dtype, int[] shape) {
+        return allocateForOverwrite("allocate", dtype, shape);
+    }
+
+    /** As {@link #allocateForOverwrite(DType, int[])}, naming the operation when the shape is invalid. */
+    static Tensor allocateForOverwrite(String op, DType dtype, int[] shape) {
+        return fresh(op, dtype, shape, false);
+    }
+
+    private static Tensor fresh(String op, DType dtype, int[] shape, boolean zeroed) {
         Shapes.checkShape(op, shape);
+        int n = Shapes.numel(shape);
         return new Tensor(dtype, shape.clone(), Shapes.contiguousStrides(shape), 0,
-                Storage.allocate(dtype, Shapes.numel(shape)));
+                zeroed ? Storage.allocate(dtype, n) : Storage.allocateForOverwrite(dtype, n));
     }
 
     // ---------------------------------------------------------------- factories
@@ -55,8 +73,8 @@ public final class Tensor {
 
     public static Tensor full(DType dtype, double value, int... shape) {
         Tensor t = allocate("full", dtype, shape);
-        if (dtype == DType.F32) Arrays.fill(t.storage.f32, (float) value);
-        else Arrays.fill(t.storage.f64, value);
+        if (dtype == DType.F32) Arrays.fill(t.storage.f32(), (float) value);
+        else Arrays.fill(t.storage.f64(), value);
         return t;
     }
 
@@ -203,11 +221,11 @@ public final class Tensor {
     }
 
     float[] f32() {
-        return storage.f32;
+        return storage.f32();
     }
 
     double[] f64() {
-        return storage.f64;
+        return storage.f64();
     }
 
     /** The storage array, {@code float[]} or {@code double[]}, for dtype-generic row operations ({@link Rows}). */
@@ -270,13 +288,13 @@ public final class Tensor {
     }
 
     double readFlatOffset(int o) {
-        return dtype == DType.F32 ? storage.f32[o] : storage.f64[o];
+        return dtype == DType.F32 ? storage.f32()[o] : storage.f64()[o];
     }
 
     /** Writes element {@code i} of a fresh contiguous tensor; only for tensors this package just allocated. */
     void setFlat(int i, double v) {
-        if (dtype == DType.F32) storage.f32[offset + i] = (float) v;
-        else storage.f64[offset + i] = v;
+        if (dtype == DType.F32) storage.f32()[offset + i] = (float) v;
+        else storage.f64()[offset + i] = v;
     }
 
     /** All elements in row-major order, as doubles. */
@@ -285,9 +303,10 @@ public final class Tensor {
         // An empty view may sit at any offset, even past the end of its array: read nothing.
         if (n == 0) return new double[0];
         Tensor c = contiguous();
-        if (dtype == DType.F64) return Arrays.copyOfRange(c.storage.f64, c.offset, c.offset + n);
+        if (dtype == DType.F64) return Arrays.copyOfRange(c.storage.f64(), c.offset, c.offset + n);
         double[] out = new double[n];
-        for (int i = 0; i < n; i++) out[i] = c.storage.f32[c.offset + i];
+        float[] in = c.storage.f32();
+        for (int i = 0; i < n; i++) out[i] = in[c.offset + i];
         return out;
     }
 
@@ -296,9 +315,10 @@ public final class Tensor {
         int n = numel();
         if (n == 0) return new float[0];
         Tensor c = contiguous();
-        if (dtype == DType.F32) return Arrays.copyOfRange(c.storage.f32, c.offset, c.offset + n);
+        if (dtype == DType.F32) return Arrays.copyOfRange(c.storage.f32(), c.offset, c.offset + n);
         float[] out = new float[n];
-        for (int i = 0; i < n; i++) out[i] = (float) c.storage.f64[c.offset + i];
+        double[] in = c.storage.f64();
+        for (int i = 0; i < n; i++) out[i] = (float) in[c.offset + i];
         return out;
     }
 
@@ -307,18 +327,22 @@ public final class Tensor {
         if (target == dtype) return this;
         Tensor c = contiguous();
         int n = numel();
-        Tensor out = allocate(target, shape);
+        Tensor out = allocateForOverwrite(target, shape);
         if (target == DType.F64) {
-            for (int i = 0; i < n; i++) out.storage.f64[i] = c.storage.f32[c.offset + i];
+            double[] o = out.storage.f64();
+            float[] in = c.storage.f32();
+            for (int i = 0; i < n; i++) o[i] = in[c.offset + i];
         } else {
-            for (int i = 0; i < n; i++) out.storage.f32[i] = (float) c.storage.f64[c.offset + i];
+            float[] o = out.storage.f32();
+            double[] in = c.storage.f64();
+            for (int i = 0; i < n; i++) o[i] = (float) in[c.offset + i];
         }
         return out;
     }
 
     /** A contiguous copy that shares nothing with this tensor. */
     public Tensor copy() {
-        Tensor out = allocate(dtype, shape);
+        Tensor out = allocateForOverwrite(dtype, shape);
         Elementwise.copyInto(this, out);
         return out;
     }
