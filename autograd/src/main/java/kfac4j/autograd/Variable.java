@@ -7,6 +7,7 @@ import java.util.function.UnaryOperator;
 
 import kfac4j.tensor.ConvGeometry;
 import kfac4j.tensor.DType;
+import kfac4j.tensor.Recycler;
 import kfac4j.tensor.Tensor;
 
 /**
@@ -329,9 +330,13 @@ public final class Variable {
     /** d relu = 1 where x > 0 (0 at 0, as PyTorch). */
     public Variable relu() {
         Variable x = this;
-        return Node.record("relu", value.relu(), in(x), (g, o, n) -> in(Grad.isEnabled()
-                ? g.mul(c(x.value.gt(0)))                      // recording: a product, differentiable in g
-                : c(g.value().wherePositive(x.value))));        // otherwise the same values in one pass
+        return Node.record("relu", value.relu(), in(x), (g, o, n) -> {
+            if (Grad.isEnabled()) return in(g.mul(c(x.value.gt(0))));  // recording: a product, differentiable in g
+            // Otherwise the same values in one pass, over g itself when the backward pass holds nothing else of it.
+            Tensor gv = g.value();
+            boolean overwrite = gv.isContiguous() && Recycler.isSoleReference(gv);
+            return in(c(overwrite ? gv.wherePositiveInPlace(x.value) : gv.wherePositive(x.value)));
+        });
     }
 
     /** The error function; d erf(x) = 2/√π · exp(−x²). */

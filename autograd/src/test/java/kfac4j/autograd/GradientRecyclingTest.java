@@ -132,4 +132,36 @@ class GradientRecyclingTest {
         List<Variable> gg = Grad.grad(g.get(0).sum(), List.of(x));
         assertThat(gg.get(0).value().toDoubleArray()).containsExactly(x.value().mul(2.0).exp().mul(4.0).toDoubleArray());
     }
+
+    /** A node computing {@code 2·in} whose rule records the gradient it was given and the one it returns. */
+    private static Variable doubled(Variable in, List<Tensor> given, List<Tensor> returned) {
+        return Node.record("doubled", in.value().mul(2.0), new Variable[]{in}, (g, out, needs) -> {
+            given.add(g.value());
+            Variable r = g.mul(2.0);
+            returned.add(r.value());
+            return new Variable[]{r};
+        });
+    }
+
+    @Test
+    void reluOverwritesAGradientOnlyWhenThePassHoldsNoOtherReferenceToIt() {
+        Tensor x0 = randn(6, 7), z0 = randn(6, 7);
+        List<Tensor> below = new ArrayList<>(), above = new ArrayList<>(), unused = new ArrayList<>();
+        // Sole reference: the gradient "above" returns is the one ReLU's rule masks in place and hands on.
+        Variable x = Variable.leaf(x0);
+        Variable r = doubled(doubled(x, below, unused).relu(), unused, above);
+        r.exp().sum().backward();
+        assertThat(below.get(0).sharesStorageWith(above.get(0))).isTrue();
+        Tensor a = x0.mul(2.0), expected = a.relu().mul(2.0).exp().mul(2.0).wherePositive(a).mul(2.0);
+        assertThat(x.grad().toDoubleArray()).containsExactly(expected.toDoubleArray());
+
+        // Shared: an add hands one gradient to ReLU's output and to z; ReLU must not mask z's copy.
+        below.clear();
+        Variable x2 = Variable.leaf(x0), z = Variable.leaf(z0);
+        Variable sum = doubled(x2, below, unused).relu().add(z);
+        doubled(sum, unused, above).exp().sum().backward();
+        Tensor s0 = a.relu().add(z0), gs = s0.mul(2.0).exp().mul(2.0);
+        assertThat(z.grad().toDoubleArray()).containsExactly(gs.toDoubleArray());
+        assertThat(x2.grad().toDoubleArray()).containsExactly(gs.wherePositive(a).mul(2.0).toDoubleArray());
+    }
 }

@@ -219,10 +219,7 @@ final class Elementwise {
      * backward, {@code g·[x > 0]}, as one pass instead of a comparison and a product.
      */
     static Tensor wherePositive(Tensor g, Tensor x) {
-        if (!Arrays.equals(g.shapeRef(), x.shapeRef())) {
-            throw new IllegalArgumentException("wherePositive: shapes " + Shapes.str(g.shapeRef()) + " and "
-                    + Shapes.str(x.shapeRef()) + " differ");
-        }
+        requireSameShape("wherePositive", g, x);
         DType dtype = g.dtype();
         Tensor v = x.to(dtype);
         Tensor out = Tensor.allocateForOverwrite(dtype, g.shapeRef());
@@ -260,6 +257,29 @@ final class Elementwise {
             }
         });
         return out;
+    }
+
+    /**
+     * {@link #wherePositive} written over g itself, which must be contiguous: ReLU's backward when nothing else holds
+     * the gradient. Element i reads only element i, so the kernel runs in place.
+     */
+    static void wherePositiveInPlace(Tensor g, Tensor x) {
+        requireSameShape("wherePositiveInPlace", g, x);
+        if (!g.isContiguous()) {
+            throw new IllegalArgumentException("wherePositiveInPlace: the target must be contiguous, got shape "
+                    + Shapes.str(g.shapeRef()) + " with strides " + Shapes.str(g.stridesRef()));
+        }
+        Tensor v = x.to(g.dtype()).contiguous();
+        int go = g.offset(), xo = v.offset();
+        Blocks.run(g.numel(), Blocks.GRAIN, (a, b) -> keepPositive(g, go + a, v, xo + a, g, go + a, b - a));
+        g.storage.bumpVersion();
+    }
+
+    private static void requireSameShape(String op, Tensor g, Tensor x) {
+        if (!Arrays.equals(g.shapeRef(), x.shapeRef())) {
+            throw new IllegalArgumentException(op + ": shapes " + Shapes.str(g.shapeRef()) + " and "
+                    + Shapes.str(x.shapeRef()) + " differ");
+        }
     }
 
     /** One run of wherePositive, {@code out[o + j] = x[xo + j] > 0 ? g[go + j] : +0}. */

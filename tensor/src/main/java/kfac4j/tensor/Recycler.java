@@ -75,6 +75,17 @@ public final class Recycler implements AutoCloseable {
         if (s.owner == this) s.owner = null;
     }
 
+    /**
+     * Whether the owner of the thread's current recycler holds the only reference to {@code t}'s storage: then what
+     * the owner runs may overwrite it in place (ReLU's backward over the gradient it consumes, say) instead of
+     * allocating another array. False for a storage the recycler did not adopt or has pinned.
+     */
+    public static boolean isSoleReference(Tensor t) {
+        Recycler r = CURRENT.get();
+        Storage s = t.storage;
+        return r != null && r.open && s.owner == r && s.references == 1;
+    }
+
     /** Whether {@code t}'s memory was released by a recycler; such a tensor fails on any use of its elements. */
     public static boolean isReleased(Tensor t) {
         return t.storage.isReleased();

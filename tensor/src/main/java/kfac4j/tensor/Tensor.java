@@ -864,6 +864,15 @@ public final class Tensor {
         return this;
     }
 
+    /**
+     * {@code this = this · [x > 0]} in place (0 also where x is NaN), for a contiguous tensor of x's shape; returns
+     * this. ReLU's backward over a gradient that nothing else holds.
+     */
+    public Tensor wherePositiveInPlace(Tensor x) {
+        Elementwise.wherePositiveInPlace(this, x);
+        return this;
+    }
+
     /** Sets every element to {@code value}; returns this. */
     public Tensor fillInPlace(double value) {
         return copyFromInPlace(full(dtype, value));

@@ -176,10 +176,28 @@ class ElementwiseTest {
                 double[] expected = new double[n];
                 for (int i = 0; i < n; i++) expected[i] = xv[i] > 0 ? gv[i] : 0;
                 assertTensor(g.wherePositive(x), dt, shape, expected, 0);
+                if (g.isContiguous()) {
+                    int version = g.version();
+                    assertThat(g.wherePositiveInPlace(x)).isSameAs(g);
+                    assertTensor(g, dt, shape, expected, 0);
+                    assertThat(g.version()).isEqualTo(version + 1);
+                }
             }
         }
         assertThatThrownBy(() -> Tensor.zeros(DType.F32, 2, 3).wherePositive(Tensor.zeros(DType.F32, 3)))
                 .hasMessage("wherePositive: shapes [2, 3] and [3] differ");
+        assertThatThrownBy(() -> Tensor.zeros(DType.F32, 2, 3).wherePositiveInPlace(Tensor.zeros(DType.F32, 3, 2)))
+                .hasMessage("wherePositiveInPlace: shapes [2, 3] and [3, 2] differ");
+        assertThatThrownBy(() -> Tensor.zeros(DType.F32, 3, 2).transpose(0, 1).wherePositiveInPlace(Tensor.zeros(DType.F32, 2, 3)))
+                .hasMessage("wherePositiveInPlace: the target must be contiguous, got shape [2, 3] with strides [1, 2]");
+    }
+
+    @Test
+    void wherePositiveInPlaceOverAViewAtAnOffsetLeavesTheRestOfItsStorageAlone() {
+        Tensor whole = Tensor.of(1, 2, 3, 4, 5, 6, 7, 8);
+        Tensor view = whole.narrow(0, 2, 4); // 3, 4, 5, 6
+        view.wherePositiveInPlace(Tensor.of(1, -1, 0, 2));
+        assertThat(whole.toDoubleArray()).containsExactly(1, 2, 3, 0, 0, 6, 7, 8);
     }
 
     @Test
