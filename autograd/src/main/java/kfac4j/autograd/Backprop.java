@@ -58,7 +58,8 @@ final class Backprop {
      * between rules: it counts the references to each (the pending sum of a variable's gradients, and each gradient
      * a rule returns, which may share the storage of the gradient the rule was given) and, once a rule has consumed
      * its gradient and no reference is left, the storage is released for the next allocation of its size. A
-     * gradient that a hook has seen, that is wanted, or that becomes a leaf's {@code grad} is never released.
+     * gradient that an {@link Variable#onGrad} hook has seen (or a transient hook marked with {@link Grad#keep}),
+     * that is wanted, or that becomes a leaf's {@code grad} is never released.
      */
     static List<Variable> run(Variable output, Tensor seed, List<Variable> wanted, boolean keepGraph, boolean createGraph) {
         if (seed == null) throw new IllegalArgumentException("backward: the seed is null");
@@ -91,8 +92,8 @@ final class Backprop {
                 Sum sum = grads.remove(out);
                 if (sum == null) continue; // no gradient reaches this node (its consumers returned none)
                 Variable g = out.runHooks(sum.g);
-                if (out.hasHooks()) { // a hook may have kept either
-                    aliased.add(g.value());
+                if (out.hasHooks()) aliased.add(g.value());
+                if (out.hooksMayKeep()) { // a hook may have kept either
                     recycler.pin(sum.g.value());
                     recycler.pin(g.value());
                 }

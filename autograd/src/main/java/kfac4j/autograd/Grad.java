@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
+import kfac4j.tensor.Recycler;
 import kfac4j.tensor.Tensor;
 
 /**
@@ -75,6 +76,14 @@ public final class Grad {
     public static List<Variable> grad(Variable output, Tensor seed, List<Variable> inputs, boolean keepGraph,
                                       boolean createGraph) {
         return Backprop.run(output, seed, inputs, keepGraph || createGraph, createGraph);
+    }
+
+    /**
+     * Keeps {@code gradient}'s memory from being recycled by the backward pass that produced it: what a hook
+     * registered with {@link Variable#onGradTransient} calls on a gradient (or a view of it) that it keeps.
+     */
+    public static void keep(Tensor gradient) {
+        Recycler.keep(gradient);
     }
 
     /** The gradients of a one-element {@code output} with respect to {@code inputs}; the graph is freed. */

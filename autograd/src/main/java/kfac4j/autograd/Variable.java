@@ -24,6 +24,7 @@ public final class Variable {
     private final Node node;
     private Tensor grad;
     private List<UnaryOperator<Variable>> hooks;
+    private int keepingHooks;
 
     Variable(Tensor value, boolean requiresGrad, Node node) {
         this.value = value;
@@ -138,13 +139,35 @@ public final class Variable {
      * run.
      */
     public HookHandle onGrad(UnaryOperator<Variable> hook) {
+        return addHook(hook, true);
+    }
+
+    /**
+     * As {@link #onGrad}, for a hook that keeps nothing it sees, nor what it returns, beyond its return unless it
+     * marks it with {@link Grad#keep}: the backward pass may then recycle the gradient's memory once it has been
+     * consumed, which it never does for a gradient an {@link #onGrad} hook has seen. A hook that only sometimes keeps
+     * the gradient (K-FAC's capture, during a Fisher pass but not during the true backward) costs nothing otherwise.
+     */
+    public HookHandle onGradTransient(UnaryOperator<Variable> hook) {
+        return addHook(hook, false);
+    }
+
+    private HookHandle addHook(UnaryOperator<Variable> hook, boolean mayKeep) {
         if (hooks == null) hooks = new ArrayList<>();
         hooks.add(hook);
-        return () -> hooks.remove(hook);
+        if (mayKeep) keepingHooks++;
+        return () -> {
+            if (hooks.remove(hook) && mayKeep) keepingHooks--;
+        };
     }
 
     boolean hasHooks() {
         return hooks != null && !hooks.isEmpty();
+    }
+
+    /** Whether a hook registered with {@link #onGrad} may keep the gradients it sees. */
+    boolean hooksMayKeep() {
+        return keepingHooks > 0;
     }
 
     Variable runHooks(Variable g) {

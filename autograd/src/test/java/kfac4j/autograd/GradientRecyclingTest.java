@@ -164,4 +164,24 @@ class GradientRecyclingTest {
         assertThat(z.grad().toDoubleArray()).containsExactly(gs.toDoubleArray());
         assertThat(x2.grad().toDoubleArray()).containsExactly(gs.wherePositive(a).mul(2.0).toDoubleArray());
     }
+
+    @Test
+    void aTransientHookLetsThePassRecycleWhatItSawUnlessItKeepsIt() {
+        Tensor x0 = randn(5, 3);
+        for (boolean keep : new boolean[]{false, true}) {
+            Variable x = Variable.leaf(x0);
+            Variable h = x.exp();
+            List<Tensor> seen = new ArrayList<>();
+            h.onGradTransient(g -> {
+                seen.add(g.value());
+                if (keep) Grad.keep(g.value());
+                return null;
+            });
+            h.tanh().sum().backward(); // tanh's rule allocates h's gradient; exp's rule consumes it
+            assertThat(Recycler.isReleased(seen.get(0))).isEqualTo(!keep);
+            Tensor th = x0.exp().tanh(), gh = th.mul(th).neg().add(1.0);
+            if (keep) assertThat(seen.get(0).toDoubleArray()).containsExactly(gh.toDoubleArray());
+            assertThat(x.grad().toDoubleArray()).containsExactly(gh.mul(x0.exp()).toDoubleArray());
+        }
+    }
 }

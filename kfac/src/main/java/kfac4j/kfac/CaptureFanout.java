@@ -71,4 +71,10 @@ final class CaptureFanout implements CaptureListener {
     public void onOutputGrad(WeightSharingLinear layer, int call, SharedRows outputGrad) {
         for (CaptureListener l : live()) l.onOutputGrad(layer, call, outputGrad);
     }
+
+    @Override
+    public boolean keepsOutputGrads() {
+        for (CaptureListener l : live()) if (l.keepsOutputGrads()) return true;
+        return false;
+    }
 }

@@ -96,12 +96,22 @@ final class CurvatureCapture implements CaptureListener {
         Integer i = index.get(layer);
         if (i == null || pass == null) return;
         SortedMap<Integer, SharedRows> calls = pass.get(i);
+        if (!passStatistics) { // only which calls the pass reached: the gradient itself is not kept
+            calls.put(call, null);
+            return;
+        }
         SharedRows before = calls.get(call);
         // One pass delivers one gradient per call; sum defensively should a graph reach a call twice.
         SharedRows kept = before == null ? outputGrad
                 : new SharedRows(before.rows().add(outputGrad.rows()), outputGrad.exampleOfRow(), outputGrad.numExamples());
         calls.put(call, kept);
-        if (passStatistics && reduces(i)) kept.exampleSums();
+        if (reduces(i)) kept.exampleSums();
+    }
+
+    /** Only inside a pass that feeds the statistics: elsewhere only the call is noted, or nothing at all. */
+    @Override
+    public boolean keepsOutputGrads() {
+        return pass != null && passStatistics;
     }
 
     private boolean reduces(int i) {
@@ -109,9 +119,10 @@ final class CurvatureCapture implements CaptureListener {
     }
 
     /**
-     * Opens a backward pass: output gradients are kept until {@link #endPass()}. {@code statistics} says whether
-     * they will enter the factors (a Fisher pass does; the true backward only for the empirical Fisher), and so
-     * whether reduce layers sum them per example on arrival.
+     * Opens a backward pass. With {@code statistics} (a Fisher pass, or the true backward for the empirical Fisher),
+     * the output gradients are kept until {@link #endPass()} and reduce layers sum them per example on arrival;
+     * without, only the calls the pass reaches are noted (their values in {@link #endPass()} are null), and the
+     * gradients are left for the backward pass to recycle.
      */
     void beginPass(boolean statistics) {
         passStatistics = statistics;
@@ -119,7 +130,10 @@ final class CurvatureCapture implements CaptureListener {
         for (int i = 0; i < layers.size(); i++) pass.add(new TreeMap<>());
     }
 
-    /** Closes the pass and returns, per layer (in {@link #layers()} order), the output gradients by call. */
+    /**
+     * Closes the pass and returns, per layer (in {@link #layers()} order), the output gradients by call (null for
+     * each call of a pass without statistics).
+     */
     List<SortedMap<Integer, SharedRows>> endPass() {
         if (pass == null) throw new IllegalStateException("endPass without beginPass");
         List<SortedMap<Integer, SharedRows>> out = pass;

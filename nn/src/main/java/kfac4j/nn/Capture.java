@@ -3,6 +3,7 @@ package kfac4j.nn;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
+import kfac4j.autograd.Grad;
 import kfac4j.autograd.Variable;
 import kfac4j.tensor.Tensor;
 
@@ -45,7 +46,8 @@ final class Capture {
         int call = calls++;
         l.onInput(layer, call, input);
         l.onOutput(layer, call, output);
-        output.onGrad(g -> {
+        output.onGradTransient(g -> {
+            if (l.keepsOutputGrads()) Grad.keep(g.value()); // the rows are views of it, or made from it later
             l.onOutputGrad(layer, call, outputRows.apply(g.value()));
             return g;
         });

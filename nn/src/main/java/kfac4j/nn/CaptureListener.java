@@ -25,4 +25,13 @@ public interface CaptureListener {
 
     /** The gradient with respect to the layer's output rows of call {@code call}, once per backward pass. */
     void onOutputGrad(WeightSharingLinear layer, int call, SharedRows outputGrad);
+
+    /**
+     * Whether the listener would keep an output gradient reported now beyond {@link #onOutputGrad}'s return; when
+     * it would not, the backward pass may recycle the gradient's memory once it has been consumed. Asked before each
+     * report; true unless a listener knows better.
+     */
+    default boolean keepsOutputGrads() {
+        return true;
+    }
 }

@@ -15,12 +15,18 @@ import kfac4j.tensor.Tensor;
 
 class LinearTest {
 
-    /** A listener that keeps everything it is told. */
+    /** A listener that keeps everything it is told (saying so, unless {@code keeps} is cleared). */
     static final class Recorder implements CaptureListener {
         record Event(WeightSharingLinear layer, int call, SharedRows rows) {
         }
 
         final List<Event> inputs = new ArrayList<>(), grads = new ArrayList<>();
+        boolean keeps = true;
+
+        @Override
+        public boolean keepsOutputGrads() {
+            return keeps;
+        }
 
         @Override
         public void onInput(WeightSharingLinear layer, int call, SharedRows input) {
@@ -30,6 +36,25 @@ class LinearTest {
         @Override
         public void onOutputGrad(WeightSharingLinear layer, int call, SharedRows outputGrad) {
             grads.add(new Event(layer, call, outputGrad));
+        }
+    }
+
+    @Test
+    void outputGradientsAListenerDeclinesToKeepAreRecycledAndTheOnesItKeepsAreNot() {
+        for (boolean keeps : new boolean[]{false, true}) {
+            Linear lin = f64(4, 3, 5);
+            Recorder r = new Recorder();
+            r.keeps = keeps;
+            lin.setCaptureListener(r);
+            Variable x = Variable.leaf(new Rng(6).normal(DType.F64, 0, 1, 2, 4));
+            Variable y = lin.forward(x);
+            y.tanh().sum().backward(); // tanh's rule allocates the output gradient; the linear rule consumes it
+            Tensor rows = r.grads.get(0).rows().rows();
+            assertThat(kfac4j.tensor.Recycler.isReleased(rows)).isEqualTo(!keeps);
+            if (keeps) {
+                Tensor t = y.value().tanh();
+                assertThat(rows.toDoubleArray()).containsExactly(t.mul(t).neg().add(1.0).toDoubleArray());
+            }
         }
     }
 

@@ -76,6 +76,15 @@ public final class Recycler implements AutoCloseable {
     }
 
     /**
+     * Keeps {@code t}'s storage for good, whichever recycler adopted it: for code that runs inside a recycler's owner
+     * (a hook during a backward pass) and keeps a tensor the owner does not know about.
+     */
+    public static void keep(Tensor t) {
+        Recycler r = t.storage.owner;
+        if (r != null) r.pin(t);
+    }
+
+    /**
      * Whether the owner of the thread's current recycler holds the only reference to {@code t}'s storage: then what
      * the owner runs may overwrite it in place (ReLU's backward over the gradient it consumes, say) instead of
      * allocating another array. False for a storage the recycler did not adopt or has pinned.
