@@ -46,13 +46,15 @@ final class ArrayPool {
         return (long) n * dtype.byteSize() >= minBytes;
     }
 
-    /** A free array of exactly n elements of the given type, or null. */
-    synchronized Object take(DType dtype, int n) {
+    /** A free array of exactly n elements of the given type, or null (at once, without locking, for a small one). */
+    Object take(DType dtype, int n) {
         if (!isPoolable(dtype, n)) return null;
-        ArrayDeque<Object> arrays = free.get(key(dtype, n));
-        if (arrays == null || arrays.isEmpty()) return null;
-        held -= (long) n * dtype.byteSize();
-        return arrays.pop();
+        synchronized (this) {
+            ArrayDeque<Object> arrays = free.get(key(dtype, n));
+            if (arrays == null || arrays.isEmpty()) return null;
+            held -= (long) n * dtype.byteSize();
+            return arrays.pop();
+        }
     }
 
     /** Keeps a released array, first dropping arrays of the least recently used lengths if it would exceed its bound. */
