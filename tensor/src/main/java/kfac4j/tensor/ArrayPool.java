@@ -8,9 +8,9 @@ import java.util.Map;
 /**
  * Large arrays released by a {@link Recycler}, kept for the next allocation of the same length and type. A fresh
  * Java array must be zeroed, and for the megabyte-sized activations and gradients of a training step that means
- * writing memory that is not in any cache: about a fifth of a small CNN's step (README, "Allocation"). An array
- * taken from here was in use a moment ago, and an operation that writes every element of its output skips the
- * zeroing altogether ({@link Storage#allocateForOverwrite}).
+ * writing memory that is not in any cache: about a fifth of a small CNN's step (README, "Benchmarks against
+ * PyTorch"). An array taken from here was in use a moment ago, and an operation that writes every element of its
+ * output skips the zeroing altogether ({@link Storage#allocateForOverwrite}).
  *
  * <p>Only arrays of at least a minimum size are kept (small ones are cheap to allocate and zero in the thread's
  * allocation buffer), and at most a bound in bytes in all: past that, the arrays of the lengths least recently asked
