@@ -105,6 +105,6 @@ final class Storage {
     private static IllegalStateException released() {
         return new IllegalStateException("this tensor's memory was recycled: it is a gradient that a backward pass"
                 + " had finished with and released for reuse. Keep a copy (Tensor.copy) of a gradient a backward"
-                + " rule needs after it returns, or read gradients through hooks, Grad.of or a leaf's grad");
+                + " rule needs after it returns, or read gradients through hooks, Grad.grad or a leaf's grad");
     }
 }
