@@ -107,8 +107,9 @@ class ConvolutionTest {
                 for (int t = 0; t < col.length; t++) s += col[t] * yv[t];
                 expected[idx] = s;
             }
+            // The reference adds each pixel's entries to +0 in tap order, as fold does (both ways, planes or sums).
             Tensor f = y.fold(g, h, w);
-            assertTensor(f, DType.F64, new int[]{n, c, h, w}, expected, 1e-14);
+            assertTensor(f, DType.F64, new int[]{n, c, h, w}, expected, 0);
             double lhs = 0, rhs = 0;
             double[] u = x.unfold(g).toDoubleArray(), fv = f.toDoubleArray();
             for (int t = 0; t < u.length; t++) lhs += u[t] * yv[t];
@@ -116,6 +117,51 @@ class ConvolutionTest {
             assertThat(lhs).isCloseTo(rhs, org.assertj.core.data.Offset.offset(1e-12));
             Tensor f32 = y.to(DType.F32).fold(g, h, w);
             assertTensor(f32, DType.F32, new int[]{n, c, h, w}, expected, 1e-5);
+        }
+    }
+
+    /**
+     * fold of strided geometries with output rows short and long, so that both of its ways (sums of each pixel's
+     * entries, and adds into phase planes) run, against a scatter in tap order: the same bits, in F64 and F32.
+     */
+    @Test
+    void foldOfStridedImagesAddsInTapOrderWhateverTheRowLength() {
+        Random rnd = new Random(52);
+        ConvGeometry[] geometries = {ConvGeometry.square(3, 2, 1, 1), new ConvGeometry(3, 2, 2, 3, 1, 0, 1, 1),
+                new ConvGeometry(2, 3, 3, 2, 0, 1, 2, 2), new ConvGeometry(1, 1, 2, 2, 0, 0, 1, 1)};
+        for (ConvGeometry g : geometries) {
+            for (int size : new int[]{9, 16, 40, 47}) {
+                int n = 2, c = 3, h = size, w = size + 1, kh = g.kernelH(), kw = g.kernelW();
+                int oh = g.outH(h), ow = g.outW(w), l = oh * ow, k = c * kh * kw;
+                for (DType dt : new DType[]{DType.F64, DType.F32}) {
+                    Tensor y = Tensor.fromArray(Layouts.values(rnd, n * k * l, DType.F64), n, k, l).to(dt);
+                    double[] yv = y.toDoubleArray();
+                    // The scatter: every entry, taps in order, added to the pixel it was read from.
+                    double[] want = new double[n * c * h * w];
+                    float[] wantF = new float[want.length];
+                    for (int b = 0; b < n; b++) {
+                        for (int ch = 0; ch < c; ch++) {
+                            for (int t = 0; t < kh * kw; t++) {
+                                for (int q = 0; q < l; q++) {
+                                    int ih = q / ow * g.strideH() - g.padH() + t / kw * g.dilationH();
+                                    int iw = q % ow * g.strideW() - g.padW() + t % kw * g.dilationW();
+                                    if (ih < 0 || ih >= h || iw < 0 || iw >= w) continue;
+                                    int px = ((b * c + ch) * h + ih) * w + iw;
+                                    double e = yv[(b * k + ch * kh * kw + t) * l + q];
+                                    want[px] += e;
+                                    wantF[px] += (float) e;
+                                }
+                            }
+                        }
+                    }
+                    Tensor f = y.fold(g, h, w);
+                    double[] got = f.toDoubleArray();
+                    for (int i = 0; i < want.length; i++) {
+                        double expected = dt == DType.F64 ? want[i] : wantF[i];
+                        assertThat(got[i]).as("%s %s, %d×%d image, pixel %d", g, dt, h, w, i).isEqualTo(expected);
+                    }
+                }
+            }
         }
     }
 

@@ -72,6 +72,18 @@ public interface Kernels {
     void gather(double[] x, int xOff, int[] index, int iOff, double[] y, int yOff, int n);
 
     /**
+     * {@code y[yOff+i] = Σ_s x[xOff + index[iOff + s·stride + i]]} over the s in [0, terms) with
+     * {@code present[iOff + s·stride + i]}, added in order of s from +0, for i in [0, n): each output the sum of a few
+     * gathered values, the way col2im of a strided convolution sums the patch entries that read one pixel
+     * (kfac4j.tensor.Convolution). Every index is read, present or not, so each must lie inside {@code x}.
+     */
+    void gatherSum(float[] x, int xOff, int[] index, boolean[] present, int iOff, int terms, int stride, float[] y,
+                   int yOff, int n);
+
+    void gatherSum(double[] x, int xOff, int[] index, boolean[] present, int iOff, int terms, int stride, double[] y,
+                   int yOff, int n);
+
+    /**
      * {@code y[yOff + r·yStride + j] += x[xOff + r·xStride + j]} for r in [0, rows) and j in [0, cols): a block of rows
      * added into another, each element once, the way col2im adds one tap's patch entries back into a plane of the
      * image (kfac4j.tensor.Convolution). The two blocks must not overlap.

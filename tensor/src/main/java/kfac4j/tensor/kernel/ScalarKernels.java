@@ -77,6 +77,26 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void gatherSum(float[] x, int xOff, int[] index, boolean[] present, int iOff, int terms, int stride, float[] y,
+                          int yOff, int n) {
+        for (int i = 0; i < n; i++) {
+            float acc = 0f;
+            for (int s = 0, at = iOff + i; s < terms; s++, at += stride) if (present[at]) acc += x[xOff + index[at]];
+            y[yOff + i] = acc;
+        }
+    }
+
+    @Override
+    public void gatherSum(double[] x, int xOff, int[] index, boolean[] present, int iOff, int terms, int stride,
+                          double[] y, int yOff, int n) {
+        for (int i = 0; i < n; i++) {
+            double acc = 0.0;
+            for (int s = 0, at = iOff + i; s < terms; s++, at += stride) if (present[at]) acc += x[xOff + index[at]];
+            y[yOff + i] = acc;
+        }
+    }
+
+    @Override
     public void addRows(int rows, int cols, float[] x, int xOff, int xStride, float[] y, int yOff, int yStride) {
         for (int r = 0, xs = xOff, ys = yOff; r < rows; r++, xs += xStride, ys += yStride) {
             for (int j = 0; j < cols; j++) y[ys + j] += x[xs + j];

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -324,6 +325,22 @@ final class VectorKernels implements Kernels {
         int up = F32.loopBound(n), i = 0;
         for (; i < up; i += F32L) FloatVector.fromArray(F32, x, xOff, index, iOff + i).intoArray(y, yOff + i);
         for (; i < n; i++) y[yOff + i] = x[xOff + index[iOff + i]];
+    }
+
+    @Override
+    public void gatherSum(float[] x, int xOff, int[] index, boolean[] present, int iOff, int terms, int stride, float[] y,
+                          int yOff, int n) {
+        // One gather per term and vector, added under the term's mask: lanes it does not reach keep their sum, so each
+        // lane adds exactly the scalar loop's values in its order.
+        int up = F32.loopBound(n), i = 0;
+        for (; i < up; i += F32L) {
+            FloatVector acc = FloatVector.zero(F32);
+            for (int s = 0, at = iOff + i; s < terms; s++, at += stride) {
+                acc = acc.add(FloatVector.fromArray(F32, x, xOff, index, at), VectorMask.fromArray(F32, present, at));
+            }
+            acc.intoArray(y, yOff + i);
+        }
+        if (i < n) ScalarKernels.INSTANCE.gatherSum(x, xOff, index, present, iOff + i, terms, stride, y, yOff + i, n - i);
     }
 
     @Override
@@ -668,6 +685,20 @@ final class VectorKernels implements Kernels {
         int up = F64.loopBound(n), i = 0;
         for (; i < up; i += F64L) DoubleVector.fromArray(F64, x, xOff, index, iOff + i).intoArray(y, yOff + i);
         for (; i < n; i++) y[yOff + i] = x[xOff + index[iOff + i]];
+    }
+
+    @Override
+    public void gatherSum(double[] x, int xOff, int[] index, boolean[] present, int iOff, int terms, int stride,
+                          double[] y, int yOff, int n) {
+        int up = F64.loopBound(n), i = 0;
+        for (; i < up; i += F64L) {
+            DoubleVector acc = DoubleVector.zero(F64);
+            for (int s = 0, at = iOff + i; s < terms; s++, at += stride) {
+                acc = acc.add(DoubleVector.fromArray(F64, x, xOff, index, at), VectorMask.fromArray(F64, present, at));
+            }
+            acc.intoArray(y, yOff + i);
+        }
+        if (i < n) ScalarKernels.INSTANCE.gatherSum(x, xOff, index, present, iOff + i, terms, stride, y, yOff + i, n - i);
     }
 
     @Override

@@ -216,6 +216,44 @@ class KernelAgreementTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("variants")
+    void gatherSumAgreesBitForBitAndAddsOnlyPresentTerms(KernelVariants.Variant v) {
+        Random rnd = new Random(9);
+        for (int n : SIZES) {
+            for (int terms = 0; terms <= 4; terms++) {
+                // Slots terms × (n + 3) from offset 2; a present term reads a finite value, an absent one a NaN that
+                // must not reach the sum.
+                int stride = n + 3, size = 2 + terms * stride;
+                double[] x = values(rnd, 4 * n + 8, false);
+                int[] index = new int[size];
+                boolean[] present = new boolean[size];
+                double[] want = filled(n + 4, -9);
+                for (int i = 0; i < n; i++) {
+                    double sum = 0.0;
+                    for (int s = 0; s < terms; s++) {
+                        int at = 2 + s * stride + i;
+                        present[at] = rnd.nextInt(4) > 0;
+                        index[at] = present[at] ? rnd.nextInt(2 * n + 4) : 2 * n + 4 + rnd.nextInt(2 * n + 2);
+                        if (present[at]) sum += x[1 + index[at]];
+                    }
+                    want[1 + i] = sum;
+                }
+                for (int i = 2 * n + 4; i < 4 * n + 7; i++) x[1 + i] = Double.NaN;
+                double[] got = filled(n + 4, -9), ref = filled(n + 4, -9);
+                REF.gatherSum(x, 1, index, present, 2, terms, stride, ref, 1, n);
+                v.kernels().gatherSum(x, 1, index, present, 2, terms, stride, got, 1, n);
+                assertSameBits("gatherSum F64 reference n=" + n + " terms=" + terms, want, ref);
+                assertSameBits("gatherSum F64 n=" + n + " terms=" + terms, ref, got);
+                float[] xf = f32(x), refF = f32(filled(n + 4, -9)), gotF = f32(filled(n + 4, -9));
+                REF.gatherSum(xf, 1, index, present, 2, terms, stride, refF, 1, n);
+                v.kernels().gatherSum(xf, 1, index, present, 2, terms, stride, gotF, 1, n);
+                for (int i = 0; i < n; i++) assertThat(Float.isNaN(refF[1 + i])).as("F32 sum %d took an absent term", i).isFalse();
+                assertSameBits("gatherSum F32 n=" + n + " terms=" + terms, refF, gotF);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
     void addRowsAgreesBitForBitAndTouchesOnlyItsBlock(KernelVariants.Variant v) {
         Random rnd = new Random(8);
         // Besides the usual sizes, rows from half a vector to a whole one at every width (a half-width vector each).
