@@ -59,9 +59,13 @@ final class Backprop {
      * a rule returns, which may share the storage of the gradient the rule was given) and, once a rule has consumed
      * its gradient and no reference is left, the storage is released for the next allocation of its size. A
      * gradient that an {@link Variable#onGrad} hook has seen (or a transient hook marked with {@link Grad#keep}),
-     * that is wanted, or that becomes a leaf's {@code grad} is never released.
+     * that is wanted and returned, or that becomes a leaf's {@code grad} is never released.
+     *
+     * <p>Without {@code returning}, the wanted variables only bound the traversal ({@link Grad#reach}): their gradients
+     * are passed on and recycled like any other, and nothing is returned.
      */
-    static List<Variable> run(Variable output, Tensor seed, List<Variable> wanted, boolean keepGraph, boolean createGraph) {
+    static List<Variable> run(Variable output, Tensor seed, List<Variable> wanted, boolean keepGraph, boolean createGraph,
+                              boolean returning) {
         if (seed == null) throw new IllegalArgumentException("backward: the seed is null");
         if (!output.requiresGrad()) {
             throw new IllegalStateException("backward: the output does not require a gradient (it depends on no"
@@ -97,7 +101,7 @@ final class Backprop {
                     recycler.pin(sum.g.value());
                     recycler.pin(g.value());
                 }
-                if (wantedSet.contains(out)) {
+                if (returning && wantedSet.contains(out)) {
                     found.put(out, g);
                     recycler.pin(g.value());
                 }
@@ -124,7 +128,7 @@ final class Backprop {
                 Sum sum = e.getValue();
                 Variable g = leaf.runHooks(sum.g);
                 if (wanted != null) {
-                    if (wantedSet.contains(leaf)) found.put(leaf, g);
+                    if (returning && wantedSet.contains(leaf)) found.put(leaf, g);
                 } else if (leaf.requiresGrad()) {
                     if (leaf.hasHooks()) aliased.add(g.value());
                     leaf.accumulateGrad(ownedCopy(g.value(), g == sum.g && sum.owned && !leaf.hasHooks(), aliased));
@@ -132,7 +136,7 @@ final class Backprop {
             }
         }
         if (!keepGraph) for (Node node : order) node.free();
-        if (wanted == null) return List.of();
+        if (wanted == null || !returning) return List.of();
         List<Variable> result = new ArrayList<>(wanted.size());
         for (Variable w : wanted) {
             Variable g = found.get(w);

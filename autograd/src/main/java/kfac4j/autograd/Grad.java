@@ -75,7 +75,18 @@ public final class Grad {
      */
     public static List<Variable> grad(Variable output, Tensor seed, List<Variable> inputs, boolean keepGraph,
                                       boolean createGraph) {
-        return Backprop.run(output, seed, inputs, keepGraph || createGraph, createGraph);
+        return Backprop.run(output, seed, inputs, keepGraph || createGraph, createGraph, true);
+    }
+
+    /**
+     * Backpropagates {@code seed} from {@code output} as far as {@code targets}, for the hooks on the way: the part of
+     * the graph that {@link #grad(Variable, Tensor, List, boolean, boolean)} would traverse, but nothing is returned,
+     * so no gradient is kept beyond its consumers unless a hook keeps it. What a pass run only to show each layer its
+     * output gradient (a Fisher pass of K-FAC) asks for.
+     */
+    public static void reach(Variable output, Tensor seed, List<Variable> targets, boolean keepGraph) {
+        if (targets == null) throw new IllegalArgumentException("reach: the targets are null");
+        Backprop.run(output, seed, targets, keepGraph, false, false);
     }
 
     /**

@@ -123,7 +123,7 @@ public final class Variable {
      * released as the pass goes and a second pass is an error.
      */
     public void backward(Tensor seed, boolean keepGraph) {
-        Backprop.run(this, seed, null, keepGraph, false);
+        Backprop.run(this, seed, null, keepGraph, false, false);
     }
 
     /** Removes a hook registered by {@link #onGrad}. */

@@ -184,4 +184,31 @@ class GradientRecyclingTest {
             assertThat(x.grad().toDoubleArray()).containsExactly(gh.mul(x0.exp()).toDoubleArray());
         }
     }
+
+    @Test
+    void aPassThatOnlyReachesItsTargetsRecyclesTheirGradientsAndRunsTheirHooks() {
+        Tensor x0 = randn(5, 3);
+        for (boolean reach : new boolean[]{true, false}) {
+            // x → exp → h (target, transient hook) → tanh → loss; reach runs h's hook and goes no further than h.
+            Variable x = Variable.leaf(x0);
+            Variable h = x.exp();
+            List<Tensor> seen = new ArrayList<>();
+            h.onGradTransient(g -> {
+                seen.add(g.value().copy()); // the values, read while the hook runs
+                seen.add(g.value());
+                return null;
+            });
+            Variable loss = h.tanh().sum();
+            Tensor seed = Tensor.scalar(DType.F64, 1);
+            if (reach) Grad.reach(loss, seed, List.of(h), false);
+            else assertThat(Grad.grad(loss, seed, List.of(h), false, false).get(0).value()).isSameAs(seen.get(1));
+            Tensor th = x0.exp().tanh();
+            assertThat(seen.get(0).toDoubleArray()).containsExactly(th.mul(th).neg().add(1.0).toDoubleArray());
+            // Reached, the target's gradient is passed to no one and released; wanted, it is returned and kept.
+            assertThat(Recycler.isReleased(seen.get(1))).isEqualTo(reach);
+            assertThat(x.grad()).isNull(); // neither pass touches a leaf's grad, nor goes below its targets
+        }
+        assertThatThrownBy(() -> Grad.reach(Variable.leaf(x0).sum(), Tensor.scalar(DType.F64, 1), null, false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("targets");
+    }
 }

@@ -73,8 +73,8 @@ final class CaptureFanout implements CaptureListener {
     }
 
     @Override
-    public boolean keepsOutputGrads() {
-        for (CaptureListener l : live()) if (l.keepsOutputGrads()) return true;
+    public boolean keepsOutputGrads(WeightSharingLinear layer) {
+        for (CaptureListener l : live()) if (l.keepsOutputGrads(layer)) return true;
         return false;
     }
 }

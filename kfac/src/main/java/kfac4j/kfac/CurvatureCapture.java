@@ -20,7 +20,8 @@ import kfac4j.nn.WeightSharingLinear;
  * pass are ignored. {@link KroneckerStatistics} turns what was kept into factors; the one thing computed here is the
  * per-example sums of K-FAC-reduce layers ({@link SharedRows#exampleSums()}, all that reduce reads of the rows),
  * taken while the rows are still in the cache from the product that just read or made them, rather than from memory
- * after the backward pass.
+ * after the backward pass. Of a reduce layer's output gradient only those sums are kept, so the backward pass
+ * recycles the gradient itself.
  */
 final class CurvatureCapture implements CaptureListener {
     private final List<KfacLayer> layers;
@@ -44,11 +45,11 @@ final class CurvatureCapture implements CaptureListener {
     }
 
     /**
-     * What a Fisher pass asks the gradient of, so that backpropagation reaches every layer's output (and runs its
+     * How far a Fisher pass backpropagates ({@link Grad#reach}), so that it reaches every layer's output (and runs its
      * capture hook) while computing as little as possible: the output variables of the calls kept since
      * {@link #clear()}, so that no parameter gradient and nothing below the lowest layer is computed. A layer with no
      * kept call (its forward ran before capture was on) is reached through its bias, or its weight when it has none.
-     * The returned gradients themselves are discarded.
+     * Their gradients are not returned, so the pass recycles every one that no capture hook keeps.
      */
     List<Variable> passTargets() {
         List<Variable> out = new ArrayList<>();
@@ -102,16 +103,26 @@ final class CurvatureCapture implements CaptureListener {
         }
         SharedRows before = calls.get(call);
         // One pass delivers one gradient per call; sum defensively should a graph reach a call twice.
-        SharedRows kept = before == null ? outputGrad
-                : new SharedRows(before.rows().add(outputGrad.rows()), outputGrad.exampleOfRow(), outputGrad.numExamples());
+        SharedRows kept;
+        if (reduces(i)) {
+            SharedRows sums = outputGrad.exampleSumsOnly(); // read now: the gradient is recycled after this call
+            // A second gradient of the call: one row per example, the sum of both calls' sums (all reduce reads).
+            kept = before == null ? sums : SharedRows.regular(before.exampleSums().add(sums.exampleSums()));
+        } else {
+            kept = before == null ? outputGrad : new SharedRows(before.rows().add(outputGrad.rows()),
+                    outputGrad.exampleOfRow(), outputGrad.numExamples());
+        }
         calls.put(call, kept);
-        if (reduces(i)) kept.exampleSums();
     }
 
-    /** Only inside a pass that feeds the statistics: elsewhere only the call is noted, or nothing at all. */
+    /**
+     * Only inside a pass that feeds the statistics, and only for expand layers, which read the rows: a reduce layer
+     * keeps the per-example sums alone; elsewhere only the call is noted, or nothing at all.
+     */
     @Override
-    public boolean keepsOutputGrads() {
-        return pass != null && passStatistics;
+    public boolean keepsOutputGrads(WeightSharingLinear layer) {
+        Integer i = index.get(layer);
+        return pass != null && passStatistics && i != null && !reduces(i);
     }
 
     private boolean reduces(int i) {

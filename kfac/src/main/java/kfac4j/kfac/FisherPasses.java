@@ -64,7 +64,7 @@ final class FisherPasses {
         capture.beginPass(true);
         List<SortedMap<Integer, SharedRows>> grads;
         try {
-            Grad.grad(f, seed, capture.passTargets(), true, false);
+            Grad.reach(f, seed, capture.passTargets(), true);
         } finally {
             grads = capture.endPass();
         }

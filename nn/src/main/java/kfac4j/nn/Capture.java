@@ -47,7 +47,7 @@ final class Capture {
         l.onInput(layer, call, input);
         l.onOutput(layer, call, output);
         output.onGradTransient(g -> {
-            if (l.keepsOutputGrads()) Grad.keep(g.value()); // the rows are views of it, or made from it later
+            if (l.keepsOutputGrads(layer)) Grad.keep(g.value()); // the rows are views of it, or made from it later
             l.onOutputGrad(layer, call, outputRows.apply(g.value()));
             return g;
         });

@@ -27,11 +27,11 @@ public interface CaptureListener {
     void onOutputGrad(WeightSharingLinear layer, int call, SharedRows outputGrad);
 
     /**
-     * Whether the listener would keep an output gradient reported now beyond {@link #onOutputGrad}'s return; when
-     * it would not, the backward pass may recycle the gradient's memory once it has been consumed. Asked before each
-     * report; true unless a listener knows better.
+     * Whether the listener would keep an output gradient of {@code layer} reported now beyond {@link #onOutputGrad}'s
+     * return (the rows, or a tensor that shares their memory); when it would not, the backward pass may recycle the
+     * gradient's memory once it has been consumed. Asked before each report; true unless a listener knows better.
      */
-    default boolean keepsOutputGrads() {
+    default boolean keepsOutputGrads(WeightSharingLinear layer) {
         return true;
     }
 }

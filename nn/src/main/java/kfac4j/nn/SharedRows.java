@@ -131,6 +131,27 @@ public final class SharedRows {
         return exampleSums;
     }
 
+    /**
+     * The same examples with only their per-example sums ({@link #exampleSums()}, taken now), not the rows: what
+     * K-FAC-reduce keeps of an output gradient, so that the gradient's memory can be recycled once the backward pass
+     * has consumed it. Asking the result for its rows fails.
+     */
+    public SharedRows exampleSumsOnly() {
+        return new SharedRows(this, exampleSums());
+    }
+
+    private SharedRows(SharedRows of, Tensor exampleSums) {
+        this.numRows = of.numRows;
+        this.width = of.width;
+        this.numExamples = of.numExamples;
+        this.perExample = of.perExample;
+        this.exampleOfRow = of.perExample > 0 ? null : of.exampleOfRow();
+        this.exampleSums = exampleSums;
+        this.rowsSource = () -> {
+            throw new IllegalStateException("SharedRows: only the per-example sums of these rows were kept");
+        };
+    }
+
     private Tensor checked(String what, Tensor t, int count) {
         if (t.rank() != 2 || t.size(0) != count || t.size(1) != width) {
             throw new IllegalStateException("SharedRows: the " + what + " must have shape [" + count + ", " + width

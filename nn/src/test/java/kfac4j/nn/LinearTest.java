@@ -24,7 +24,7 @@ class LinearTest {
         boolean keeps = true;
 
         @Override
-        public boolean keepsOutputGrads() {
+        public boolean keepsOutputGrads(WeightSharingLinear layer) {
             return keeps;
         }
 
@@ -224,6 +224,25 @@ class LinearTest {
         lin.forward(x).sum().backward();
         assertThat(rec.inputs).hasSize(3);
         assertThat(rec.grads).hasSize(1);
+    }
+
+    @Test
+    void exampleSumsOnlyKeepsTheSumsAndTheExamplesButNotTheRows() {
+        Tensor rows = Tensor.fromArray(new double[]{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 5, 2);
+        for (int[] ids : new int[][]{{0, 0, 1, 1, 2}, {0, 2, 2, 0, 2}}) { // ragged: uneven counts, in order or not
+            SharedRows all = new SharedRows(rows, ids, 3);
+            SharedRows sums = all.exampleSumsOnly();
+            assertThat(sums.exampleSums().toDoubleArray()).containsExactly(rows.segmentSum(ids, 3).toDoubleArray());
+            assertThat(sums.exampleOfRow()).containsExactly(ids);
+            assertThat(sums.numRows()).isEqualTo(5);
+            assertThat(sums.width()).isEqualTo(2);
+            assertThat(sums.rowsPerExample()).isEqualTo(all.rowsPerExample());
+            assertThatThrownBy(sums::rows).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("SharedRows: only the per-example sums of these rows were kept");
+        }
+        SharedRows regular = SharedRows.regular(rows.reshape(5, 1, 2)).exampleSumsOnly();
+        assertThat(regular.exampleOfRow()).containsExactly(0, 1, 2, 3, 4);
+        assertThat(regular.exampleSums().toDoubleArray()).containsExactly(rows.toDoubleArray());
     }
 
     @Test
