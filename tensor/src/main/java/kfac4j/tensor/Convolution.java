@@ -242,7 +242,7 @@ final class Convolution {
          * The adjoint of {@link #unfold}: every patch entry added back to the pixel it was read from, taps in order,
          * then the image written (not added) to {@code img[imgOff..]}. Each tap of a channel is one block of oh rows
          * of ow entries added into its phase plane (rows pw apart), and each image row one gather from the phases;
-         * with a stride, each image row is one gathered sum per pixel instead, and {@code pad} is not used.
+         * when {@link #foldsBySums}, each image row is one gathered sum per pixel instead, and {@code pad} is unused.
          */
         void fold(Object cols, int colsOff, long tapStride, Object pad, Object img, int imgOff) {
             Kernels k = Kernels.active();
