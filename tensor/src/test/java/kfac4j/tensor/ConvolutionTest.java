@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.Arrays;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
@@ -280,6 +281,32 @@ class ConvolutionTest {
             double tol = dt == DType.F32 ? 1e-4 : 1e-12;
             for (int i = 0; i < plain.length; i++) {
                 assertThat(expected[i]).as("entry %d", i).isCloseTo(plain[i], within(tol * (1 + Math.abs(plain[i]))));
+            }
+        }
+    }
+
+    @Test
+    void forwardAtImageSizesOfTheWorkloadsGivesTheBitsOfTheColumnProduct() {
+        // The forward reads its patches as windows of shifted planes; at these sizes the product runs in whole tiles
+        // of four vectors, single vectors and a scalar tail, over several passes of depth, with a last band of fewer
+        // than six output channels. It must still give weight · unfoldColumns(x) + bias exactly.
+        Random rnd = new Random(58);
+        ConvGeometry[] geometries = {ConvGeometry.square(3, 1, 1, 1), ConvGeometry.square(3, 2, 1, 1),
+                new ConvGeometry(3, 3, 2, 1, 1, 2, 2, 1), new ConvGeometry(2, 5, 1, 3, 0, 2, 1, 1)};
+        int[][] sizes = {{2, 3, 32, 32, 32}, {2, 17, 32, 32, 13}, {3, 40, 16, 16, 7}, {2, 5, 23, 19, 11}};
+        for (ConvGeometry g : geometries) {
+            for (int[] sz : sizes) {
+                int n = sz[0], c = sz[1], h = sz[2], w = sz[3], cout = sz[4];
+                int k = c * g.kernelH() * g.kernelW(), oh = g.outH(h), ow = g.outW(w);
+                for (DType dt : DType.values()) {
+                    Tensor x = Tensor.fromArray(Layouts.values(rnd, n * c * h * w, dt), n, c, h, w).to(dt);
+                    Tensor wt = Tensor.fromArray(Layouts.values(rnd, cout * k, dt), cout, k).to(dt);
+                    Tensor b = Tensor.fromArray(Layouts.values(rnd, cout, dt), cout).to(dt);
+                    Tensor whole = wt.matmul(x.unfoldColumns(g)).add(b.reshape(cout, 1)).reshape(cout, n, oh, ow)
+                            .permute(1, 0, 2, 3);
+                    assertThat(x.conv2d(wt, b, g).toDoubleArray()).as(g + " " + Arrays.toString(sz) + " " + dt)
+                            .containsExactly(whole.toDoubleArray());
+                }
             }
         }
     }

@@ -110,6 +110,19 @@ public interface Kernels {
               double[] c, int cOff, int cRs, boolean accumulate);
 
     /**
+     * {@code C = A·B} (or {@code C += A·B}) as {@link #gemm}, for a B whose row p is the n values of {@code x} that
+     * start at {@code xOff + rowStart[p]}: a matrix of windows into one array, which may overlap. This is how a
+     * convolution reads its patch matrix straight out of the image, split into shifted planes
+     * (kfac4j.tensor.Convolution), where im2col would copy it out first. Each element is gemm's chain, so the result
+     * is gemm's on the copied-out B, bit for bit. C must not overlap A or x.
+     */
+    void gemmWindowed(int m, int n, int k, float[] a, int aOff, int aRs, int aCs, float[] x, int xOff, int[] rowStart,
+                      float[] c, int cOff, int cRs, boolean accumulate);
+
+    void gemmWindowed(int m, int n, int k, double[] a, int aOff, int aRs, int aCs, double[] x, int xOff,
+                      int[] rowStart, double[] c, int cOff, int cRs, boolean accumulate);
+
+    /**
      * {@code count} products of one shape, {@code C_t = A_t·B_t} (or {@code +=}) for t in [0, count), with A_t, B_t
      * and C_t at offsets {@code aOffs[t]}, {@code bOffs[t]}, {@code cOffs[t]} and the strides given: batched matmul.
      * Each product is exactly {@link #gemm}'s. The C_t must not overlap one another or any A_t or B_t (the A_t and B_t

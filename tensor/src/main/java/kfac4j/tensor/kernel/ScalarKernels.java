@@ -198,4 +198,32 @@ public final class ScalarKernels implements Kernels {
             }
         }
     }
+
+    @Override
+    public void gemmWindowed(int m, int n, int k, float[] a, int aOff, int aRs, int aCs, float[] x, int xOff,
+                             int[] rowStart, float[] c, int cOff, int cRs, boolean accumulate) {
+        for (int i = 0; i < m; i++) {
+            int ci = cOff + i * cRs;
+            if (!accumulate) java.util.Arrays.fill(c, ci, ci + n, 0f);
+            for (int p = 0; p < k; p++) {
+                float aip = a[aOff + i * aRs + p * aCs];
+                int bp = xOff + rowStart[p];
+                for (int j = 0; j < n; j++) c[ci + j] = Math.fma(aip, x[bp + j], c[ci + j]);
+            }
+        }
+    }
+
+    @Override
+    public void gemmWindowed(int m, int n, int k, double[] a, int aOff, int aRs, int aCs, double[] x, int xOff,
+                             int[] rowStart, double[] c, int cOff, int cRs, boolean accumulate) {
+        for (int i = 0; i < m; i++) {
+            int ci = cOff + i * cRs;
+            if (!accumulate) java.util.Arrays.fill(c, ci, ci + n, 0.0);
+            for (int p = 0; p < k; p++) {
+                double aip = a[aOff + i * aRs + p * aCs];
+                int bp = xOff + rowStart[p];
+                for (int j = 0; j < n; j++) c[ci + j] = Math.fma(aip, x[bp + j], c[ci + j]);
+            }
+        }
+    }
 }

@@ -439,6 +439,12 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void gemmWindowed(int m, int n, int k, float[] a, int aOff, int aRs, int aCs, float[] x, int xOff,
+                             int[] rowStart, float[] c, int cOff, int cRs, boolean accumulate) {
+        GemmF32.windowed(m, n, k, a, aOff, aRs, aCs, x, xOff, rowStart, c, cOff, cRs, accumulate);
+    }
+
+    @Override
     public void gemmBatch(int count, int m, int n, int k, float[] a, int[] aOffs, int aRs, int aCs, float[] b, int[] bOffs,
                           int bRs, int bCs, float[] c, int[] cOffs, int cRs, boolean accumulate) {
         // Products too small to split are shared out whole over the threads instead (attention's many heads).
@@ -756,6 +762,16 @@ final class VectorKernels implements Kernels {
     public void gemm(int m, int n, int k, double[] a, int aOff, int aRs, int aCs, double[] b, int bOff, int bRs,
                      int bCs, double[] c, int cOff, int cRs, boolean accumulate) {
         GemmF64.gemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, cRs, accumulate);
+    }
+
+    @Override
+    public void gemmWindowed(int m, int n, int k, double[] a, int aOff, int aRs, int aCs, double[] x, int xOff,
+                             int[] rowStart, double[] c, int cOff, int cRs, boolean accumulate) {
+        // Double precision has no windowed micro-kernel: the windows are copied out as rows of B, and gemm runs the
+        // same chains on them.
+        double[] b = new double[k * n];
+        for (int p = 0; p < k; p++) System.arraycopy(x, xOff + rowStart[p], b, p * n, n);
+        GemmF64.gemm(m, n, k, a, aOff, aRs, aCs, b, 0, n, 1, c, cOff, cRs, accumulate);
     }
 
     @Override

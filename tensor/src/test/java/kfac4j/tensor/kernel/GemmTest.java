@@ -257,6 +257,55 @@ class GemmTest {
         }
     }
 
+    // ------------------------------------------------------------------ products whose B is a set of windows
+
+    /**
+     * gemmWindowed against gemm on the windows copied out as rows of B, bit for bit, in both dtypes and every layout of
+     * A: overlapping windows in any order, rows of A left over after the six-row bands, columns in whole tiles, single
+     * vectors and a scalar tail, depths across several passes, accumulating or not; C's row padding must come
+     * through unchanged, and the reference must itself agree with gemm.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void windowedProductsAgreeBitForBitWithGemmOnTheCopiedWindows(KernelVariants.Variant v) {
+        Random rnd = new Random(14);
+        int[][] shapes = {{64, 256, 288}, {13, 200, 300}, {7, 65, 145}, {6, 64, 144}, {5, 17, 3}, {1, 1, 1}, {12, 48, 27},
+                {32, 1024, 27}, {3, 0, 4}, {0, 5, 4}, {4, 9, 0}};
+        for (int[] s : shapes) {
+            int m = s[0], n = s[1], k = s[2];
+            for (Layout la : Layout.values()) {
+                Operand a = Operand.of(rnd, m, k, la, false);
+                int xOff = 3, span = 2 * n + 40;
+                double[] x = new double[xOff + span];
+                for (int i = 0; i < x.length; i++) x[i] = rnd.nextGaussian();
+                int[] rowStart = new int[k];
+                double[] b = new double[k * n];
+                for (int p = 0; p < k; p++) {
+                    rowStart[p] = rnd.nextInt(span - n + 1);
+                    System.arraycopy(x, xOff + rowStart[p], b, p * n, n);
+                }
+                boolean accumulate = rnd.nextBoolean();
+                int cRs = n + 3, cOff = 2;
+                double[] c0 = new double[cOff + m * cRs + 1];
+                for (int i = 0; i < c0.length; i++) c0[i] = rnd.nextGaussian();
+                String what = "windowed " + m + "x" + n + "x" + k + " A " + la + (accumulate ? " accumulate" : "");
+                double[] want = c0.clone(), ref = c0.clone(), got = c0.clone();
+                REF.gemm(m, n, k, a.data, a.off, a.rs, a.cs, b, 0, n, 1, want, cOff, cRs, accumulate);
+                REF.gemmWindowed(m, n, k, a.data, a.off, a.rs, a.cs, x, xOff, rowStart, ref, cOff, cRs, accumulate);
+                v.kernels().gemmWindowed(m, n, k, a.data, a.off, a.rs, a.cs, x, xOff, rowStart, got, cOff, cRs, accumulate);
+                assertSameBits(what + " F64 reference", want, ref);
+                assertSameBits(what + " F64", want, got);
+                float[] af = a.f32(), xf = KernelData.f32(x), bf = KernelData.f32(b);
+                float[] wantF = KernelData.f32(c0), refF = KernelData.f32(c0), gotF = KernelData.f32(c0);
+                REF.gemm(m, n, k, af, a.off, a.rs, a.cs, bf, 0, n, 1, wantF, cOff, cRs, accumulate);
+                REF.gemmWindowed(m, n, k, af, a.off, a.rs, a.cs, xf, xOff, rowStart, refF, cOff, cRs, accumulate);
+                v.kernels().gemmWindowed(m, n, k, af, a.off, a.rs, a.cs, xf, xOff, rowStart, gotF, cOff, cRs, accumulate);
+                assertSameBits(what + " F32 reference", wantF, refF);
+                assertSameBits(what + " F32", wantF, gotF);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ symmetric products
 
     /**
