@@ -448,12 +448,13 @@ final class Convolution {
                 }
                 for (int j = 0; j < kernelW; j++) {
                     for (int a = 0; a < strideH; a++) {
-                        int plane = j * strideH + a, at = (ch * kernelW * strideH + plane) * planeSize;
-                        int count = ws.validRows()[a] * ow;
+                        // Shifted plane (ch, j, a): its valid rows gathered from the channel's padded plane.
+                        int shifted = j * strideH + a, at = (ch * kernelW * strideH + shifted) * planeSize;
+                        int count = ws.validRows()[a] * ow, from = shifted * planeSize;
                         if (img instanceof float[]) {
-                            k.gather((float[]) pad, ch * this.plane, ws.index(), plane * planeSize, (float[]) win, at, count);
+                            k.gather((float[]) pad, ch * plane, ws.index(), from, (float[]) win, at, count);
                         } else {
-                            k.gather((double[]) pad, ch * this.plane, ws.index(), plane * planeSize, (double[]) win, at, count);
+                            k.gather((double[]) pad, ch * plane, ws.index(), from, (double[]) win, at, count);
                         }
                     }
                 }
