@@ -1,9 +1,10 @@
 package kfac4j.tensor.kernel;
 
+import java.util.Iterator;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
@@ -89,20 +90,25 @@ final class ComputePool {
         w.post(job);
         try {
             job.work();
-            job.awaitDone();
+            job.awaitDone(w);
         } finally {
             w.retract(job);
         }
     }
 
     /**
-     * Daemon threads that run the parts of the job last posted. An idle worker spins for {@link #SPIN_NANOS} looking
-     * for a new job, then parks until one is posted. A job posted while another runs (a kernel called from inside a
-     * part, or from a second user thread) replaces it for the idle workers only; every caller works on its own job, so
-     * each job finishes even if no worker ever sees it.
+     * Daemon threads that run the parts of the open jobs. An idle worker takes a part of the oldest job that has one
+     * left; with none, it spins for {@link #SPIN_NANOS} looking for one, then parks until a job is posted. A job
+     * posted while another runs (a kernel called from inside a part, or from a second user thread) joins the list
+     * behind it, so the parts of the job posted first are never hidden from a worker that has not seen them yet:
+     * when one slot held the last job posted, a worker woken for a convolution's images could find the product that
+     * the first image's part had already posted in its place, and then helped only with products while the calling
+     * thread ran every image (the input gradient of a 32 → 64-channel layer ran 1.3 times as fast on two threads as
+     * on one). Every caller also works on its own job, so each job finishes even if no worker ever sees it.
      */
     private static final class Workers {
-        private final AtomicReference<Job> posted = new AtomicReference<>();
+        /** The jobs posted and not yet finished, oldest first. */
+        private final ConcurrentLinkedDeque<Job> open = new ConcurrentLinkedDeque<>();
         private final Thread[] threads;
         private final AtomicIntegerArray parked;
         private volatile boolean stopped;
@@ -120,13 +126,28 @@ final class ComputePool {
         }
 
         void post(Job job) {
-            posted.set(job);
+            open.addLast(job);
             for (int i = 0; i < threads.length; i++) if (parked.get(i) == 1) LockSupport.unpark(threads[i]);
         }
 
         /** Drops the finished job, so that it and what its parts captured can be collected. */
         void retract(Job job) {
-            posted.compareAndSet(job, null);
+            open.remove(job);
+        }
+
+        /** The oldest open job with a part left to take, or null. */
+        Job oldestWithParts() {
+            for (Job j : open) if (j.hasParts()) return j;
+            return null;
+        }
+
+        /** The newest open job with a part left to take, or null. */
+        Job newestWithParts() {
+            for (Iterator<Job> it = open.descendingIterator(); it.hasNext(); ) {
+                Job j = it.next();
+                if (j.hasParts()) return j;
+            }
+            return null;
         }
 
         void stop() {
@@ -135,11 +156,10 @@ final class ComputePool {
         }
 
         private void loop(int index) {
-            long lastId = -1, idleSince = System.nanoTime();
+            long idleSince = System.nanoTime();
             while (!stopped) {
-                Job job = posted.get();
-                if (job != null && job.id != lastId) {
-                    lastId = job.id;
+                Job job = oldestWithParts();
+                if (job != null) {
                     job.work();
                     idleSince = System.nanoTime();
                 } else if (System.nanoTime() - idleSince < SPIN_NANOS) {
@@ -148,8 +168,7 @@ final class ComputePool {
                     // Announce the park, then look once more: post() either sees the flag and unparks, or this
                     // thread sees the job it posted.
                     parked.set(index, 1);
-                    Job again = posted.get();
-                    if ((again == null || again.id == lastId) && !stopped) LockSupport.park(this);
+                    if (oldestWithParts() == null && !stopped) LockSupport.park(this);
                     parked.set(index, 0);
                     idleSince = System.nanoTime();
                 }
@@ -185,16 +204,29 @@ final class ComputePool {
             }
         }
 
+        /** Whether a part is left to take. */
+        boolean hasParts() {
+            return next.get() < parts;
+        }
+
         /**
-         * Waits for the parts other threads still hold. The caller spins for up to {@link #SPIN_NANOS} before it
-         * parks: the last part of a short product usually ends within microseconds, and being woken from a park would
-         * cost tens of them.
+         * Waits for the parts other threads still hold, taking meanwhile the parts of other open jobs, newest first
+         * (most often the product that such a part has started, and waits for in turn). The caller spins for up to
+         * {@link #SPIN_NANOS} before it parks: the last part of a short product usually ends within microseconds, and
+         * being woken from a park would cost tens of them.
          */
-        void awaitDone() {
+        void awaitDone(Workers w) {
             long start = System.nanoTime();
             while (done.get() < parts) {
-                if (System.nanoTime() - start < SPIN_NANOS) Thread.onSpinWait();
-                else LockSupport.park(this);
+                Job other = w.newestWithParts();
+                if (other != null) {
+                    other.work();
+                    start = System.nanoTime();
+                } else if (System.nanoTime() - start < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.park(this);
+                }
             }
             Throwable t = failure;
             if (t instanceof RuntimeException e) throw e;
