@@ -77,7 +77,10 @@ final class GemmF32 {
      * 1024 and 2048 unchanged. On a busy machine a thread that gets less CPU time holds the product up for its share.
      */
     static final int SPLIT = 1;
-    /** The unpacked (direct) micro-tile: DMR rows by DNV vectors, A read through its strides, B in place. */
+    /**
+     * The unpacked (direct) micro-tile: DMR rows by DNV vectors, A read through its strides, B in place. The windowed
+     * tiles are as tall, one panel of {@link Kernels#packPanels} ({@link Kernels#PANEL_ROWS} is the same 6).
+     */
     static final int DMR = 6;
     static final int DNV = VectorWidth.REGISTERS >= 32 ? 4 : 2;
     static final int DNR = DNV * L;
@@ -234,18 +237,19 @@ final class GemmF32 {
     static final int WINDOW_DEPTH = 144;
 
     /**
-     * {@link Kernels#gemmWindowed}: C = A·B (or +=) where row p of B is {@code x[xOff + rowStart[p] …]}. The tiles are
-     * those of {@link #direct} (6 rows of A read through its strides, 4 vectors of B), but B is never copied: each
-     * step of p loads its vectors at that row's own start. The depth runs in passes of {@link #WINDOW_DEPTH}, and
-     * within a pass every band of rows goes over one tile of windows before the next tile, so the windows are read
-     * from L1 and A, whose rows are read in order, streams. Each pass continues every element's chain from C, so the
-     * chain is gemm's. Measured on one core for a convolution of 32 → 64 channels on 32×32 images with stride 2 (a
-     * 64 × 256 × 288 product per image): 118–122 GFLOP/s (80 µs), against 87–90 µs for gemm on the copied-out
-     * patches; passes of 64 to 600 rows were within the noise of one another. Packing all of A into bands first
-     * (one cache line per step of p) was slower: the packing cost more than it saved at these sizes.
+     * {@link Kernels#gemmWindowed}: C = A·B (or +=) where row p of B is {@code x[xOff + rowStart[p] …]} and A comes
+     * in panels of {@link Kernels#PANEL_ROWS} = {@link #DMR} rows ({@link Kernels#packPanels}). The tiles are those
+     * of {@link #direct} (6 rows of A, 4 vectors of B), but B is never copied: each step of p loads its vectors at
+     * that row's own start. The depth runs in passes of {@link #WINDOW_DEPTH}, and within a pass every band of rows
+     * goes over one tile of windows before the next tile, so the windows are read from L1 and A streams. Each pass
+     * continues every element's chain from C, so the chain is gemm's. Measured on one core for a convolution of 32 →
+     * 64 channels on 32×32 images with stride 2 (a 64 × 256 × 288 product per image): 113 GFLOP/s (78 µs) reading A
+     * through its strides, where each step of p loads its six values from six rows, against 130 (68 µs) from the
+     * panels, whose six values share a cache line; passes of 64 to 600 rows were within the noise of one another.
+     * Packing A for each product cost about as much as it saved (10 µs), hence panels packed once by the caller.
      */
-    static void windowed(int m, int n, int k, float[] a, int aOff, int aRs, int aCs, float[] x, int xOff,
-                         int[] rowStart, float[] c, int cOff, int cRs, boolean accumulate) {
+    static void windowed(int m, int n, int k, float[] panels, int aOff, float[] x, int xOff, int[] rowStart, float[] c,
+                         int cOff, int cRs, boolean accumulate) {
         if (m == 0 || n == 0) return;
         if (k == 0) {
             if (!accumulate) for (int i = 0; i < m; i++) Arrays.fill(c, cOff + i * cRs, cOff + i * cRs + n, 0f);
@@ -253,10 +257,9 @@ final class GemmF32 {
         }
         int wide = VectorWidth.REGISTERS >= 32 ? 4 : 1, tileWidth = wide * L;
         int nFull = n - n % L;
-        // Rows of A left after the last whole band of DMR: copied once into a panel padded with zero rows.
-        int edgeRows = m % DMR, aEdge = 0, cEdge = DMR * k;
-        float[] scratch = take(EDGE, DMR * k + DMR * tileWidth);
-        if (edgeRows > 0) packPanelA(DMR, edgeRows, k, a, aOff + (m - edgeRows) * aRs, aRs, aCs, null, scratch, aEdge);
+        // The last band, when it has fewer than DMR rows, is computed whole (its panel is filled out with zero rows)
+        // into this tile, of which only the valid rows are written back.
+        float[] scratch = take(EDGE, DMR * tileWidth);
         for (int p0 = 0; p0 < k; p0 += WINDOW_DEPTH) {
             int kc = Math.min(WINDOW_DEPTH, k - p0);
             boolean load = accumulate || p0 > 0;
@@ -264,28 +267,25 @@ final class GemmF32 {
                 int nv = j + tileWidth <= nFull ? wide : 1, w = nv * L;
                 for (int i0 = 0; i0 < m; i0 += DMR) {
                     int rows = Math.min(DMR, m - i0), ci = cOff + i0 * cRs + j;
-                    int ai = aOff + i0 * aRs + p0 * aCs;
+                    // Panel i0 / DMR starts at i0·k; its column p0 at p0·DMR further.
+                    int ai = aOff + i0 * k + p0 * DMR;
                     if (rows == DMR) {
-                        windowedTile(nv, kc, a, ai, aRs, aCs, x, xOff + j, rowStart, p0, c, ci, cRs, load);
+                        windowedTile(nv, kc, panels, ai, x, xOff + j, rowStart, p0, c, ci, cRs, load);
                     } else {
-                        // The last band, from its padded panel: the tile is computed in a zero-padded copy, of
-                        // which only the valid rows are written back.
-                        if (load) copyTileIn(DMR, rows, w, c, ci, cRs, scratch, cEdge, w);
-                        windowedTile(nv, kc, scratch, aEdge + p0 * DMR, 1, DMR, x, xOff + j, rowStart, p0, scratch, cEdge,
-                                w, load);
-                        copyTileOut(rows, w, scratch, cEdge, w, c, ci, cRs);
+                        if (load) copyTileIn(DMR, rows, w, c, ci, cRs, scratch, 0, w);
+                        windowedTile(nv, kc, panels, ai, x, xOff + j, rowStart, p0, scratch, 0, w, load);
+                        copyTileOut(rows, w, scratch, 0, w, c, ci, cRs);
                     }
                 }
                 j += w;
             }
             // The columns past the last whole vector: the same chains, one element at a time.
             for (int i = 0; i < m; i++) {
+                int ai = aOff + i / DMR * DMR * k + i % DMR;
                 for (int j = nFull; j < n; j++) {
                     int ci = cOff + i * cRs + j;
                     float acc = load ? c[ci] : 0f;
-                    for (int p = p0; p < p0 + kc; p++) {
-                        acc = Math.fma(a[aOff + i * aRs + p * aCs], x[xOff + rowStart[p] + j], acc);
-                    }
+                    for (int p = p0; p < p0 + kc; p++) acc = Math.fma(panels[ai + p * DMR], x[xOff + rowStart[p] + j], acc);
                     c[ci] = acc;
                 }
             }
@@ -293,13 +293,11 @@ final class GemmF32 {
         give(EDGE, scratch);
     }
 
-    private static void windowedTile(int nv, int kc, float[] a, int ai, int aRs, int aCs, float[] x, int xi,
-                                     int[] rowStart, int ri, float[] c, int ci, int ldc, boolean load) {
-        if (nv == 4) windowed4(kc, a, ai, aRs, aCs, x, xi, rowStart, ri, c, ci, ldc, load);
-        else windowed1(kc, a, ai, aRs, aCs, x, xi, rowStart, ri, c, ci, ldc, load);
+    private static void windowedTile(int nv, int kc, float[] panels, int ai, float[] x, int xi, int[] rowStart, int ri,
+                                     float[] c, int ci, int ldc, boolean load) {
+        if (nv == 4) windowed4(kc, panels, ai, x, xi, rowStart, ri, c, ci, ldc, load);
+        else windowed1(kc, panels, ai, x, xi, rowStart, ri, c, ci, ldc, load);
     }
-
-    // ------------------------------------------------------------------ large products: packed and blocked
 
     /**
      * With {@code lower} (a symmetric product), only the tiles that reach the diagonal or below it are computed, and
@@ -1236,9 +1234,12 @@ final class GemmF32 {
         c50.intoArray(c, r);
     }
 
-    /** 6×4V tile of {@link #windowed}: as {@link #strided4}, with row p of B at {@code xi + rowStart[ri + p]}. */
-    private static void windowed4(int kc, float[] a, int ai, int aRs, int aCs, float[] win, int xi, int[] rowStart,
-                                  int ri, float[] c, int ci, int ldc, boolean load) {
+    /**
+     * 6×4V tile of {@link #windowed}: as {@link #strided4}, with A from a panel (element (r, p) at {@code ai + p·6 +
+     * r}) and row p of B at {@code xi + rowStart[ri + p]}.
+     */
+    private static void windowed4(int kc, float[] a, int ai, float[] win, int xi, int[] rowStart, int ri, float[] c,
+                                  int ci, int ldc, boolean load) {
         FloatVector c00, c01, c02, c03;
         FloatVector c10, c11, c12, c13;
         FloatVector c20, c21, c22, c23;
@@ -1265,26 +1266,25 @@ final class GemmF32 {
         r += step;
         c50 = FloatVector.fromArray(S, src, r); c51 = FloatVector.fromArray(S, src, r + L);
         c52 = FloatVector.fromArray(S, src, r + 2 * L); c53 = FloatVector.fromArray(S, src, r + 3 * L);
-        int a1 = aRs, a2 = 2 * aRs, a3 = 3 * aRs, a4 = 4 * aRs, a5 = 5 * aRs;
         for (int p = 0; p < kc; p++) {
-            int bi = xi + rowStart[ri + p];
+            // A's six values of step p lie side by side in its panel; B's row p starts anywhere.
+            int bi = xi + rowStart[ri + p], q = ai + p * DMR;
             FloatVector b0 = FloatVector.fromArray(S, win, bi);
             FloatVector b1 = FloatVector.fromArray(S, win, bi + L);
             FloatVector b2 = FloatVector.fromArray(S, win, bi + 2 * L);
             FloatVector b3 = FloatVector.fromArray(S, win, bi + 3 * L);
-            FloatVector x = FloatVector.broadcast(S, a[ai]);
+            FloatVector x = FloatVector.broadcast(S, a[q]);
             c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
-            x = FloatVector.broadcast(S, a[ai + a1]);
+            x = FloatVector.broadcast(S, a[q + 1]);
             c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
-            x = FloatVector.broadcast(S, a[ai + a2]);
+            x = FloatVector.broadcast(S, a[q + 2]);
             c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
-            x = FloatVector.broadcast(S, a[ai + a3]);
+            x = FloatVector.broadcast(S, a[q + 3]);
             c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
-            x = FloatVector.broadcast(S, a[ai + a4]);
+            x = FloatVector.broadcast(S, a[q + 4]);
             c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42); c43 = x.fma(b3, c43);
-            x = FloatVector.broadcast(S, a[ai + a5]);
+            x = FloatVector.broadcast(S, a[q + 5]);
             c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52); c53 = x.fma(b3, c53);
-            ai += aCs;
         }
         r = ci;
         c00.intoArray(c, r); c01.intoArray(c, r + L); c02.intoArray(c, r + 2 * L); c03.intoArray(c, r + 3 * L);
@@ -1300,9 +1300,9 @@ final class GemmF32 {
         c50.intoArray(c, r); c51.intoArray(c, r + L); c52.intoArray(c, r + 2 * L); c53.intoArray(c, r + 3 * L);
     }
 
-    /** 6×1V tile of {@link #windowed}: as {@link #strided1}, with row p of B at {@code xi + rowStart[ri + p]}. */
-    private static void windowed1(int kc, float[] a, int ai, int aRs, int aCs, float[] win, int xi, int[] rowStart,
-                                  int ri, float[] c, int ci, int ldc, boolean load) {
+    /** 6×1V tile of {@link #windowed}: as {@link #windowed4}, one vector wide. */
+    private static void windowed1(int kc, float[] a, int ai, float[] win, int xi, int[] rowStart, int ri, float[] c,
+                                  int ci, int ldc, boolean load) {
         FloatVector c00, c10, c20, c30, c40, c50;
         // As in packed12x2: the accumulators start from C or from zeros, never from a merge of two branches.
         float[] src = load ? c : ZERO_ROW;
@@ -1318,23 +1318,22 @@ final class GemmF32 {
         c40 = FloatVector.fromArray(S, src, r);
         r += step;
         c50 = FloatVector.fromArray(S, src, r);
-        int a1 = aRs, a2 = 2 * aRs, a3 = 3 * aRs, a4 = 4 * aRs, a5 = 5 * aRs;
         for (int p = 0; p < kc; p++) {
-            int bi = xi + rowStart[ri + p];
+            // A's six values of step p lie side by side in its panel; B's row p starts anywhere.
+            int bi = xi + rowStart[ri + p], q = ai + p * DMR;
             FloatVector b0 = FloatVector.fromArray(S, win, bi);
-            FloatVector x = FloatVector.broadcast(S, a[ai]);
+            FloatVector x = FloatVector.broadcast(S, a[q]);
             c00 = x.fma(b0, c00);
-            x = FloatVector.broadcast(S, a[ai + a1]);
+            x = FloatVector.broadcast(S, a[q + 1]);
             c10 = x.fma(b0, c10);
-            x = FloatVector.broadcast(S, a[ai + a2]);
+            x = FloatVector.broadcast(S, a[q + 2]);
             c20 = x.fma(b0, c20);
-            x = FloatVector.broadcast(S, a[ai + a3]);
+            x = FloatVector.broadcast(S, a[q + 3]);
             c30 = x.fma(b0, c30);
-            x = FloatVector.broadcast(S, a[ai + a4]);
+            x = FloatVector.broadcast(S, a[q + 4]);
             c40 = x.fma(b0, c40);
-            x = FloatVector.broadcast(S, a[ai + a5]);
+            x = FloatVector.broadcast(S, a[q + 5]);
             c50 = x.fma(b0, c50);
-            ai += aCs;
         }
         r = ci;
         c00.intoArray(c, r);

@@ -109,18 +109,51 @@ public interface Kernels {
               double[] b, int bOff, int bRs, int bCs,
               double[] c, int cOff, int cRs, boolean accumulate);
 
+    /** Rows of A per panel in {@link #gemmWindowed}'s left operand ({@link #packPanels}). */
+    int PANEL_ROWS = 6;
+
     /**
      * {@code C = A·B} (or {@code C += A·B}) as {@link #gemm}, for a B whose row p is the n values of {@code x} that
      * start at {@code xOff + rowStart[p]}: a matrix of windows into one array, which may overlap. This is how a
      * convolution reads its patch matrix straight out of the image, split into shifted planes
-     * (kfac4j.tensor.Convolution), where im2col would copy it out first. Each element is gemm's chain, so the result
-     * is gemm's on the copied-out B, bit for bit. C must not overlap A or x.
+     * (kfac4j.tensor.Convolution), where im2col would copy it out first. A (m × k) comes packed once by
+     * {@link #packPanels}, since a convolution applies one weight to every image of a batch. Each element is gemm's
+     * chain, so the result is gemm's on the copied-out B and the unpacked A, bit for bit. C must not overlap A or x.
      */
-    void gemmWindowed(int m, int n, int k, float[] a, int aOff, int aRs, int aCs, float[] x, int xOff, int[] rowStart,
-                      float[] c, int cOff, int cRs, boolean accumulate);
+    void gemmWindowed(int m, int n, int k, float[] panels, int aOff, float[] x, int xOff, int[] rowStart, float[] c,
+                      int cOff, int cRs, boolean accumulate);
 
-    void gemmWindowed(int m, int n, int k, double[] a, int aOff, int aRs, int aCs, double[] x, int xOff,
-                      int[] rowStart, double[] c, int cOff, int cRs, boolean accumulate);
+    void gemmWindowed(int m, int n, int k, double[] panels, int aOff, double[] x, int xOff, int[] rowStart, double[] c,
+                      int cOff, int cRs, boolean accumulate);
+
+    /**
+     * A (m × k, any strides) as the left operand of {@link #gemmWindowed}: panels of {@link #PANEL_ROWS} rows, one
+     * after another, each k columns of its rows in turn, so that element (i, p) lies at
+     * {@code (i / 6)·6·k + p·6 + i mod 6}. The last panel is filled out with zero rows, which never reach C. A
+     * micro-kernel then reads the six values it broadcasts at each step of p from one place.
+     */
+    static float[] packPanels(int m, int k, float[] a, int aOff, int aRs, int aCs) {
+        float[] out = new float[panelsSize(m, k)];
+        for (int i = 0; i < m; i++) {
+            int at = i / PANEL_ROWS * PANEL_ROWS * k + i % PANEL_ROWS;
+            for (int p = 0; p < k; p++) out[at + p * PANEL_ROWS] = a[aOff + i * aRs + p * aCs];
+        }
+        return out;
+    }
+
+    static double[] packPanels(int m, int k, double[] a, int aOff, int aRs, int aCs) {
+        double[] out = new double[panelsSize(m, k)];
+        for (int i = 0; i < m; i++) {
+            int at = i / PANEL_ROWS * PANEL_ROWS * k + i % PANEL_ROWS;
+            for (int p = 0; p < k; p++) out[at + p * PANEL_ROWS] = a[aOff + i * aRs + p * aCs];
+        }
+        return out;
+    }
+
+    /** The length of {@link #packPanels}'s result: m rounded up to whole panels, times k. */
+    static int panelsSize(int m, int k) {
+        return Math.toIntExact((long) (m + PANEL_ROWS - 1) / PANEL_ROWS * PANEL_ROWS * k);
+    }
 
     /**
      * {@code count} products of one shape, {@code C_t = A_t·B_t} (or {@code +=}) for t in [0, count), with A_t, B_t

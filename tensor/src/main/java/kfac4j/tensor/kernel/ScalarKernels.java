@@ -200,13 +200,13 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void gemmWindowed(int m, int n, int k, float[] a, int aOff, int aRs, int aCs, float[] x, int xOff,
-                             int[] rowStart, float[] c, int cOff, int cRs, boolean accumulate) {
+    public void gemmWindowed(int m, int n, int k, float[] panels, int aOff, float[] x, int xOff, int[] rowStart,
+                             float[] c, int cOff, int cRs, boolean accumulate) {
         for (int i = 0; i < m; i++) {
-            int ci = cOff + i * cRs;
+            int ci = cOff + i * cRs, ai = aOff + i / PANEL_ROWS * PANEL_ROWS * k + i % PANEL_ROWS;
             if (!accumulate) java.util.Arrays.fill(c, ci, ci + n, 0f);
             for (int p = 0; p < k; p++) {
-                float aip = a[aOff + i * aRs + p * aCs];
+                float aip = panels[ai + p * PANEL_ROWS];
                 int bp = xOff + rowStart[p];
                 for (int j = 0; j < n; j++) c[ci + j] = Math.fma(aip, x[bp + j], c[ci + j]);
             }
@@ -214,13 +214,13 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void gemmWindowed(int m, int n, int k, double[] a, int aOff, int aRs, int aCs, double[] x, int xOff,
-                             int[] rowStart, double[] c, int cOff, int cRs, boolean accumulate) {
+    public void gemmWindowed(int m, int n, int k, double[] panels, int aOff, double[] x, int xOff, int[] rowStart,
+                             double[] c, int cOff, int cRs, boolean accumulate) {
         for (int i = 0; i < m; i++) {
-            int ci = cOff + i * cRs;
+            int ci = cOff + i * cRs, ai = aOff + i / PANEL_ROWS * PANEL_ROWS * k + i % PANEL_ROWS;
             if (!accumulate) java.util.Arrays.fill(c, ci, ci + n, 0.0);
             for (int p = 0; p < k; p++) {
-                double aip = a[aOff + i * aRs + p * aCs];
+                double aip = panels[ai + p * PANEL_ROWS];
                 int bp = xOff + rowStart[p];
                 for (int j = 0; j < n; j++) c[ci + j] = Math.fma(aip, x[bp + j], c[ci + j]);
             }

@@ -439,9 +439,9 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
-    public void gemmWindowed(int m, int n, int k, float[] a, int aOff, int aRs, int aCs, float[] x, int xOff,
-                             int[] rowStart, float[] c, int cOff, int cRs, boolean accumulate) {
-        GemmF32.windowed(m, n, k, a, aOff, aRs, aCs, x, xOff, rowStart, c, cOff, cRs, accumulate);
+    public void gemmWindowed(int m, int n, int k, float[] panels, int aOff, float[] x, int xOff, int[] rowStart,
+                             float[] c, int cOff, int cRs, boolean accumulate) {
+        GemmF32.windowed(m, n, k, panels, aOff, x, xOff, rowStart, c, cOff, cRs, accumulate);
     }
 
     @Override
@@ -765,13 +765,16 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
-    public void gemmWindowed(int m, int n, int k, double[] a, int aOff, int aRs, int aCs, double[] x, int xOff,
-                             int[] rowStart, double[] c, int cOff, int cRs, boolean accumulate) {
+    public void gemmWindowed(int m, int n, int k, double[] panels, int aOff, double[] x, int xOff, int[] rowStart,
+                             double[] c, int cOff, int cRs, boolean accumulate) {
         // Double precision has no windowed micro-kernel: the windows are copied out as rows of B, and gemm runs the
-        // same chains on them.
+        // same chains on them, one panel of A (its rows one apart, its columns PANEL_ROWS apart) at a time.
         double[] b = new double[k * n];
         for (int p = 0; p < k; p++) System.arraycopy(x, xOff + rowStart[p], b, p * n, n);
-        GemmF64.gemm(m, n, k, a, aOff, aRs, aCs, b, 0, n, 1, c, cOff, cRs, accumulate);
+        for (int i = 0; i < m; i += PANEL_ROWS) {
+            GemmF64.gemm(Math.min(PANEL_ROWS, m - i), n, k, panels, aOff + i * k, 1, PANEL_ROWS, b, 0, n, 1, c,
+                    cOff + i * cRs, cRs, accumulate);
+        }
     }
 
     @Override

@@ -260,8 +260,8 @@ class GemmTest {
     // ------------------------------------------------------------------ products whose B is a set of windows
 
     /**
-     * gemmWindowed against gemm on the windows copied out as rows of B, bit for bit, in both dtypes and every layout of
-     * A: overlapping windows in any order, rows of A left over after the six-row bands, columns in whole tiles, single
+     * gemmWindowed against gemm on the windows copied out as rows of B and the unpacked A, bit for bit, in both dtypes
+     * and every layout of A before packing (and NaN wherever the panels hold no element of A): overlapping windows in any order, rows of A left over after the six-row bands, columns in whole tiles, single
      * vectors and a scalar tail, depths across several passes, accumulating or not; C's row padding must come
      * through unchanged, and the reference must itself agree with gemm.
      */
@@ -291,19 +291,43 @@ class GemmTest {
                 String what = "windowed " + m + "x" + n + "x" + k + " A " + la + (accumulate ? " accumulate" : "");
                 double[] want = c0.clone(), ref = c0.clone(), got = c0.clone();
                 REF.gemm(m, n, k, a.data, a.off, a.rs, a.cs, b, 0, n, 1, want, cOff, cRs, accumulate);
-                REF.gemmWindowed(m, n, k, a.data, a.off, a.rs, a.cs, x, xOff, rowStart, ref, cOff, cRs, accumulate);
-                v.kernels().gemmWindowed(m, n, k, a.data, a.off, a.rs, a.cs, x, xOff, rowStart, got, cOff, cRs, accumulate);
+                double[] panels = placedPanels(Kernels.packPanels(m, k, a.data, a.off, a.rs, a.cs), m, k);
+                REF.gemmWindowed(m, n, k, panels, PANELS_AT, x, xOff, rowStart, ref, cOff, cRs, accumulate);
+                v.kernels().gemmWindowed(m, n, k, panels, PANELS_AT, x, xOff, rowStart, got, cOff, cRs, accumulate);
                 assertSameBits(what + " F64 reference", want, ref);
                 assertSameBits(what + " F64", want, got);
                 float[] af = a.f32(), xf = KernelData.f32(x), bf = KernelData.f32(b);
                 float[] wantF = KernelData.f32(c0), refF = KernelData.f32(c0), gotF = KernelData.f32(c0);
                 REF.gemm(m, n, k, af, a.off, a.rs, a.cs, bf, 0, n, 1, wantF, cOff, cRs, accumulate);
-                REF.gemmWindowed(m, n, k, af, a.off, a.rs, a.cs, xf, xOff, rowStart, refF, cOff, cRs, accumulate);
-                v.kernels().gemmWindowed(m, n, k, af, a.off, a.rs, a.cs, xf, xOff, rowStart, gotF, cOff, cRs, accumulate);
+                float[] panelsF = KernelData.f32(placedPanels(KernelData.f64(Kernels.packPanels(m, k, af, a.off, a.rs,
+                        a.cs)), m, k));
+                REF.gemmWindowed(m, n, k, panelsF, PANELS_AT, xf, xOff, rowStart, refF, cOff, cRs, accumulate);
+                v.kernels().gemmWindowed(m, n, k, panelsF, PANELS_AT, xf, xOff, rowStart, gotF, cOff, cRs, accumulate);
                 assertSameBits(what + " F32 reference", wantF, refF);
                 assertSameBits(what + " F32", wantF, gotF);
             }
         }
+    }
+
+    /** Where {@link #placedPanels} puts the panels in its array. */
+    private static final int PANELS_AT = 5;
+
+    /**
+     * Packed panels at {@link #PANELS_AT} in a longer array, with NaN before and after them and in the zero rows that
+     * fill out the last panel: none of it may reach C.
+     */
+    private static double[] placedPanels(double[] panels, int m, int k) {
+        assertThat(panels).hasSize(Kernels.panelsSize(m, k));
+        double[] out = KernelData.padded(panels, PANELS_AT, 7, Double.NaN);
+        int rows = panels.length / Math.max(1, k);
+        for (int i = m; i < rows; i++) {
+            int at = PANELS_AT + i / Kernels.PANEL_ROWS * Kernels.PANEL_ROWS * k + i % Kernels.PANEL_ROWS;
+            for (int p = 0; p < k; p++) {
+                assertThat(out[at + p * Kernels.PANEL_ROWS]).as("filler row %d of the last panel", i).isZero();
+                out[at + p * Kernels.PANEL_ROWS] = Double.NaN;
+            }
+        }
+        return out;
     }
 
     // ------------------------------------------------------------------ symmetric products

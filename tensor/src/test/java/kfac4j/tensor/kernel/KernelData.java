@@ -28,6 +28,13 @@ final class KernelData {
         return f;
     }
 
+    /** The exact double of each float. */
+    static double[] f64(float[] v) {
+        double[] d = new double[v.length];
+        for (int i = 0; i < v.length; i++) d[i] = v[i];
+        return d;
+    }
+
     /** {@code v} placed at offset {@code off} of a longer array whose other entries are {@code fill}. */
     static double[] padded(double[] v, int off, int extra, double fill) {
         double[] p = new double[off + v.length + extra];
