@@ -203,10 +203,11 @@ final class Convolution {
 
         /**
          * A zeroed buffer for one padded image, plus one element that stays zero (what {@link #unfoldRows} reads into
-         * the padding of its rows), or for its phases ({@link #fold}); {@link #unfold} keeps the border zero.
+         * the padding of its rows), or for its phases ({@link #fold}); {@link #unfold} keeps the border zero. The
+         * thread's own from an earlier call ({@link Scratch}), to be handed back with {@link Scratch#give}.
          */
         Object buffer(DType dt) {
-            return Rows.array(dt, c * Math.max(plane, phasePlanes) + 1);
+            return Scratch.takeZeroed(Scratch.Slot.PADDED, dt, c * Math.max(plane, phasePlanes) + 1);
         }
 
         /**
@@ -508,6 +509,7 @@ final class Convolution {
                 if (fold) p.fold(cols.data(), at, tapStride, pad, image.data(), image.offset() + b * size);
                 else p.unfold(image.data(), image.offset() + b * size, pad, cols.data(), at, tapStride);
             }
+            Scratch.give(Scratch.Slot.PADDED, pad);
         });
     }
 
@@ -543,7 +545,7 @@ final class Convolution {
         Object panels = wc.data() instanceof float[] wf ? Kernels.packPanels(cout, k, wf, wc.offset(), k, 1)
                 : Kernels.packPanels(cout, k, (double[]) wc.data(), wc.offset(), k, 1);
         Blocks.run(n, imagesPerBlock(n), (b0, b1) -> {
-            Object win = Rows.array(dt, p.windowsSize()), pad = p.buffer(dt), y = out.data();
+            Object win = Scratch.take(Scratch.Slot.PATCHES, dt, p.windowsSize()), pad = p.buffer(dt), y = out.data();
             for (int b = b0; b < b1; b++) {
                 // W (C_out × K) times the patch matrix, read as windows of the image's shifted planes.
                 p.unfoldWindows(xc.data(), xc.offset() + b * c * s[2] * s[3], pad, win);
@@ -555,6 +557,8 @@ final class Convolution {
                     Rows.binary(BinaryOp.ADD, y, at, 1, bc.data(), bc.offset() + o, 0, y, at, l);
                 }
             }
+            Scratch.give(Scratch.Slot.PATCHES, win);
+            Scratch.give(Scratch.Slot.PADDED, pad);
         });
         return out;
     }
@@ -583,7 +587,7 @@ final class Convolution {
         int kp = p.rowStride(), blocks = start.length - 1, plane = c * s[2] * s[3], size = cout * kp;
         Object sums = Rows.array(dt, blocks * size);
         Blocks.run(blocks, 1, (j0, j1) -> {
-            Object rows = Rows.array(dt, l * kp), pad = p.buffer(dt);
+            Object rows = Scratch.take(Scratch.Slot.PATCHES, dt, l * kp), pad = p.buffer(dt);
             for (int j = j0; j < j1; j++) {
                 for (int b = start[j]; b < start[j + 1]; b++) {
                     p.unfoldRows(xc.data(), xc.offset() + b * plane, pad, rows, 0);
@@ -592,6 +596,8 @@ final class Convolution {
                             b > start[j]);
                 }
             }
+            Scratch.give(Scratch.Slot.PATCHES, rows);
+            Scratch.give(Scratch.Slot.PADDED, pad);
         });
         // Row o of the weight gradient: the first block's sums, then each later block's added in order.
         Object y = out.data();
@@ -644,19 +650,25 @@ final class Convolution {
         // Images are independent: shared out in blocks, each with its own column buffers.
         Patches p = new Patches(c, height, width, g);
         Blocks.run(n, imagesPerBlock(n), (b0, b1) -> {
-            Object cols = Rows.array(dt, k * l), pad = p.foldsBySums() ? null : p.buffer(dt);
+            Object cols = Scratch.take(Scratch.Slot.PATCHES, dt, k * l), pad = p.foldsBySums() ? null : p.buffer(dt);
             for (int b = b0; b < b1; b++) {
                 // Wᵀ (K × C_out, the weight read transposed) times G_n (C_out × L), then back into image b.
                 gemmInPieces(k, l, cout, wc.data(), wc.offset(), 1, k, gc.data(), gc.offset() + b * cout * l, l, cols, 0, false);
                 p.fold(cols, 0, l, pad, out.data(), b * c * height * width);
             }
+            Scratch.give(Scratch.Slot.PATCHES, cols);
+            Scratch.give(Scratch.Slot.PADDED, pad);
         });
         return out;
     }
 
-    /** Images per block of the image-parallel loops: about eight blocks (one patch buffer each), whatever the threads. */
+    /**
+     * Images per block of the image-parallel loops: about sixteen blocks, whatever the threads. A block takes its
+     * thread's patch buffers from the last one ({@link Scratch}), so a finer cut costs little and evens out the
+     * threads; with a fresh buffer per block, sixteen blocks cost more than eight.
+     */
     private static int imagesPerBlock(int n) {
-        return Math.max(1, n / 8);
+        return Math.max(1, n / 16);
     }
 
     private static int checkWeight(String op, Tensor weight, int k, ConvGeometry g) {
