@@ -214,8 +214,8 @@ final class ComputePool {
          * Waits for the parts other threads still hold, taking meanwhile the parts of jobs posted after this one,
          * newest first (most often the product that such a part has started, and waits for in turn). Never those of
          * an older job: one of its parts can be long (a whole layer's share of K-FAC's work), and this job's caller
-         * waits behind it. Helping any open job made the transformer's amortised K-FAC-reduce step 4–6 ms slower
-         * (about 92 against 87–88 ms); helping only newer ones left it unchanged. The caller spins for up to
+         * waits behind it. Helping any open job made the transformer's amortised K-FAC-reduce step 4–7 ms slower
+         * (92–94 against 87–88 ms); helping only newer ones left it unchanged. The caller spins for up to
          * {@link #SPIN_NANOS} before it parks: the last part of a short product usually ends within microseconds, and
          * being woken from a park would cost tens of them.
          */
