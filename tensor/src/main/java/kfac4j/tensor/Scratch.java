@@ -11,6 +11,10 @@ import java.util.Arrays;
  * forward of that layer from 7.2 to 6.9–7.0 ms on one core and its input gradient from 8.1–8.5 to 7.6–8.0 ms (blocks
  * of eight images), and they make finer blocks, which even out two threads, cost nothing.
  *
+ * <p>Not the {@link ArrayPool}: that one is shared by all threads, hands out exact lengths only, keeps arrays of 256 KiB
+ * and more (a patch buffer of the workloads is 0.2–0.3 MB, a padded image less), and an array from it may last have
+ * been written by another core.
+ *
  * <p>{@link #take} hands out the thread's array for a slot if it is long enough (else a new one) with stale contents,
  * which callers overwrite before reading; {@link #give} hands it back. A slot is emptied while its array is out, so a
  * nested use gets an array of its own. Arrays above {@link #KEEP_MAX_BYTES} are not kept. Under

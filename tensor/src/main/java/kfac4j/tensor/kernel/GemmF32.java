@@ -299,6 +299,8 @@ final class GemmF32 {
         else windowed1(kc, panels, ai, x, xi, rowStart, ri, c, ci, ldc, load);
     }
 
+    // ------------------------------------------------------------------ large products: packed and blocked
+
     /**
      * With {@code lower} (a symmetric product), only the tiles that reach the diagonal or below it are computed, and
      * the rows are split into parts of equal work rather than equal height; {@link #mirrorLower} fills the rest.
