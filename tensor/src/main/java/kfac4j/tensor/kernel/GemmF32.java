@@ -48,11 +48,15 @@ final class GemmF32 {
     private static final int L = S.length();
 
     /**
-     * The packed micro-tile: MR rows by NR = 2 vectors, MR·2 accumulators plus two rows of B and one broadcast in
-     * registers (12·2 + 2 + 1 = 27 of 32 with AVX-512; 6·2 + 2 + 1 = 15 of 16 with AVX2). Measured on AVX-512 as fast
-     * as a 6 × 4-vector tile, with a narrower panel of B.
+     * The packed micro-tile: MR rows by NR = 2 vectors, MR·2 accumulators plus two rows of B and the broadcasts of A in
+     * registers. With 32 registers (AVX-512) 12 rows, measured as fast as a 6 × 4-vector tile, with a narrower panel of
+     * B. With 16 (AVX2) 4 rows: 8 + 2 + 4 = 14 registers even when C2 loads all of a step's broadcasts before its
+     * first multiply-add, which it does. A 6-row tile (12 + 2 + 1 = 15 on paper) had one accumulator spilled to the
+     * stack, stored and reloaded on every step, a chain through memory that held the F32 kernel to about 40 of the
+     * 100 GFLOP/s that one core of an AVX2 machine (Zen 3) reaches; 5 rows spilled the same way. On that machine
+     * the 4-row tile runs at 60-80 in the same loop, and gemm_f32_1024 went from 31-34 to 23-27 ms on two threads.
      */
-    static final int MR = VectorWidth.REGISTERS >= 32 ? 12 : 6;
+    static final int MR = VectorWidth.REGISTERS >= 32 ? 12 : 4;
     static final int NR = 2 * L;
     /**
      * Depth of a packed block: the MR × KC panel of A that stays in L1 while the panels of B stream past is 24 KiB
@@ -78,10 +82,12 @@ final class GemmF32 {
      */
     static final int SPLIT = 1;
     /**
-     * The unpacked (direct) micro-tile: DMR rows by DNV vectors, A read through its strides, B in place. The windowed
-     * tiles are as tall, one panel of {@link Kernels#packPanels} ({@link Kernels#PANEL_ROWS} is the same 6).
+     * The unpacked (direct) micro-tile: DMR rows by DNV vectors, A read through its strides, B in place; the windowed
+     * tiles have the same shape, a band of DMR rows of one panel of {@link Kernels#packPanels} (whose
+     * {@link Kernels#PANEL_ROWS} = 12 is a multiple of both heights). 6 × 4 vectors with 32 registers; 4 × 2 with 16,
+     * for the reason given at {@link #MR}: a 6 × 2 tile spilled an accumulator there.
      */
-    static final int DMR = 6;
+    static final int DMR = VectorWidth.REGISTERS >= 32 ? 6 : 4;
     static final int DNV = VectorWidth.REGISTERS >= 32 ? 4 : 2;
     static final int DNR = DNV * L;
     /**
@@ -103,6 +109,8 @@ final class GemmF32 {
     static final int GRAM_MIN_DEPTH = 192;
 
     /** Zeros where a micro-kernel that does not accumulate reads its starting tile from: a row of the widest tile. */
+    private static final int PANEL_ROWS = Kernels.PANEL_ROWS;
+
     private static final float[] ZERO_ROW = new float[Math.max(2, DNV) * L];
 
     private static final ThreadLocal<float[]> PACKED_A = new ThreadLocal<>();
@@ -226,24 +234,30 @@ final class GemmF32 {
 
     private static void strided(int nv, int k, float[] a, int ai, int aRs, int aCs, float[] b, int bi, int ldb,
                                 float[] c, int ci, int ldc, boolean load) {
-        if (nv == 4) strided4(k, a, ai, aRs, aCs, b, bi, ldb, c, ci, ldc, load);
-        else if (nv == 2) strided2(k, a, ai, aRs, aCs, b, bi, ldb, c, ci, ldc, load);
-        else strided1(k, a, ai, aRs, aCs, b, bi, ldb, c, ci, ldc, load);
+        if (DMR == 4) {
+            if (nv == 2) strided4x2(k, a, ai, aRs, aCs, b, bi, ldb, c, ci, ldc, load);
+            else strided4x1(k, a, ai, aRs, aCs, b, bi, ldb, c, ci, ldc, load);
+            return;
+        }
+        if (nv == 4) strided6x4(k, a, ai, aRs, aCs, b, bi, ldb, c, ci, ldc, load);
+        else if (nv == 2) strided6x2(k, a, ai, aRs, aCs, b, bi, ldb, c, ci, ldc, load);
+        else strided6x1(k, a, ai, aRs, aCs, b, bi, ldb, c, ci, ldc, load);
     }
 
     // ------------------------------------------------------------------ products whose B is a set of windows
 
-    /** Depth of one pass of {@link #windowed}: a tile's windows (this many rows of 4·L values, 36 KiB) stay in L1. */
+    /** Depth of one pass of {@link #windowed}: a tile's windows (this many rows of DNV·L values) stay in L1. */
     static final int WINDOW_DEPTH = 144;
 
     /**
-     * {@link Kernels#gemmWindowed}: C = A·B (or +=) where row p of B is {@code x[xOff + rowStart[p] …]} and A comes
-     * in panels of {@link Kernels#PANEL_ROWS} = {@link #DMR} rows ({@link Kernels#packPanels}). The tiles are those
-     * of {@link #direct} (6 rows of A, 4 vectors of B), but B is never copied: each step of p loads its vectors at
-     * that row's own start. The depth runs in passes of {@link #WINDOW_DEPTH}, and within a pass every band of rows
-     * goes over one tile of windows before the next tile, so the windows are read from L1 and A streams. Each pass
-     * continues every element's chain from C, so the chain is gemm's. Measured on one core for a convolution of 32 →
-     * 64 channels on 32×32 images with stride 2 (a 64 × 256 × 288 product per image): 113 GFLOP/s (78 µs) reading A
+     * {@link Kernels#gemmWindowed}: C = A·B (or +=) where row p of B is {@code x[xOff + rowStart[p] …]} and A comes in
+     * panels of {@link Kernels#PANEL_ROWS} rows ({@link Kernels#packPanels}). The tiles are those of {@link #direct}
+     * (DMR rows of A, a band of one panel, by DNV vectors of B), but B is never copied: each step of p loads its
+     * vectors at that row's own start. The depth runs in passes of {@link #WINDOW_DEPTH}, and within a pass every band
+     * of rows goes over one tile of windows before the next tile, so the windows are read from L1 and A streams. Each
+     * pass continues every element's chain from C, so the chain is gemm's. Measured on one core of an AVX-512 machine,
+     * when panels were 6 rows, for a convolution of 32 → 64 channels on 32×32 images with stride 2 (a 64 × 256 × 288
+     * product per image): 113 GFLOP/s (78 µs) reading A
      * through its strides, where each step of p loads its six values from six rows, against 130 (68 µs) from the
      * panels, whose six values share a cache line; passes of 64 to 600 rows were within the noise of one another.
      * Packing A for each product cost about as much as it saved (10 µs), hence panels packed once by the caller.
@@ -255,7 +269,7 @@ final class GemmF32 {
             if (!accumulate) for (int i = 0; i < m; i++) Arrays.fill(c, cOff + i * cRs, cOff + i * cRs + n, 0f);
             return;
         }
-        int wide = VectorWidth.REGISTERS >= 32 ? 4 : 1, tileWidth = wide * L;
+        int wide = DNV, tileWidth = wide * L;
         int nFull = n - n % L;
         // The last band, when it has fewer than DMR rows, is computed whole (its panel is filled out with zero rows)
         // into this tile, of which only the valid rows are written back.
@@ -267,8 +281,9 @@ final class GemmF32 {
                 int nv = j + tileWidth <= nFull ? wide : 1, w = nv * L;
                 for (int i0 = 0; i0 < m; i0 += DMR) {
                     int rows = Math.min(DMR, m - i0), ci = cOff + i0 * cRs + j;
-                    // Panel i0 / DMR starts at i0·k; its column p0 at p0·DMR further.
-                    int ai = aOff + i0 * k + p0 * DMR;
+                    // The band's panel starts at (i0 / PANEL_ROWS)·PANEL_ROWS·k, its column p0 at p0·PANEL_ROWS
+                    // further, and the band's first row i0 % PANEL_ROWS into that column.
+                    int ai = aOff + i0 / PANEL_ROWS * PANEL_ROWS * k + p0 * PANEL_ROWS + i0 % PANEL_ROWS;
                     if (rows == DMR) {
                         windowedTile(nv, kc, panels, ai, x, xOff + j, rowStart, p0, c, ci, cRs, load);
                     } else {
@@ -281,11 +296,13 @@ final class GemmF32 {
             }
             // The columns past the last whole vector: the same chains, one element at a time.
             for (int i = 0; i < m; i++) {
-                int ai = aOff + i / DMR * DMR * k + i % DMR;
+                int ai = aOff + i / PANEL_ROWS * PANEL_ROWS * k + i % PANEL_ROWS;
                 for (int j = nFull; j < n; j++) {
                     int ci = cOff + i * cRs + j;
                     float acc = load ? c[ci] : 0f;
-                    for (int p = p0; p < p0 + kc; p++) acc = Math.fma(panels[ai + p * DMR], x[xOff + rowStart[p] + j], acc);
+                    for (int p = p0; p < p0 + kc; p++) {
+                        acc = Math.fma(panels[ai + p * PANEL_ROWS], x[xOff + rowStart[p] + j], acc);
+                    }
                     c[ci] = acc;
                 }
             }
@@ -295,8 +312,13 @@ final class GemmF32 {
 
     private static void windowedTile(int nv, int kc, float[] panels, int ai, float[] x, int xi, int[] rowStart, int ri,
                                      float[] c, int ci, int ldc, boolean load) {
-        if (nv == 4) windowed4(kc, panels, ai, x, xi, rowStart, ri, c, ci, ldc, load);
-        else windowed1(kc, panels, ai, x, xi, rowStart, ri, c, ci, ldc, load);
+        if (DMR == 4) {
+            if (nv == 2) windowed4x2(kc, panels, ai, x, xi, rowStart, ri, c, ci, ldc, load);
+            else windowed4x1(kc, panels, ai, x, xi, rowStart, ri, c, ci, ldc, load);
+        } else {
+            if (nv == 4) windowed6x4(kc, panels, ai, x, xi, rowStart, ri, c, ci, ldc, load);
+            else windowed6x1(kc, panels, ai, x, xi, rowStart, ri, c, ci, ldc, load);
+        }
     }
 
     // ------------------------------------------------------------------ large products: packed and blocked
@@ -566,8 +588,8 @@ final class GemmF32 {
      */
     private static void packed(int kc, float[] ap, int ai, float[] bp, int bi, float[] c, int ci, int ldc,
                                boolean load) {
-        if (MR != 12) {
-            packed6x2(kc, ap, ai, bp, bi, c, ci, ldc, load);
+        if (MR == 4) {
+            packed4x2(kc, ap, ai, bp, bi, c, ci, ldc, load);
             return;
         }
         int even = kc & ~1;
@@ -674,6 +696,15 @@ final class GemmF32 {
                     ap[d + 3] = a[s3 + p];
                     ap[d + 4] = a[s4 + p];
                     ap[d + 5] = a[s5 + p];
+                }
+            }
+            for (; r + 4 <= rows; r += 4) {
+                int s0 = src + r * aRs, s1 = s0 + aRs, s2 = s1 + aRs, s3 = s2 + aRs;
+                for (int p = p0, d = dst + r + p0 * height; p < k; p++, d += height) {
+                    ap[d] = a[s0 + p];
+                    ap[d + 1] = a[s1 + p];
+                    ap[d + 2] = a[s2 + p];
+                    ap[d + 3] = a[s3 + p];
                 }
             }
         } else if (aRs == 1) {
@@ -1072,7 +1103,7 @@ final class GemmF32 {
     }
 
     /** 6×4V tile reading A through its strides and B rows of unit column stride, in place. */
-    private static void strided4(int kc, float[] a, int ai, int aRs, int aCs, float[] b, int bi, int ldb,
+    private static void strided6x4(int kc, float[] a, int ai, int aRs, int aCs, float[] b, int bi, int ldb,
                                      float[] c, int ci, int ldc, boolean load) {
         FloatVector c00, c01, c02, c03;
         FloatVector c10, c11, c12, c13;
@@ -1136,7 +1167,7 @@ final class GemmF32 {
     }
 
     /** 6×2V tile reading A through its strides and B rows of unit column stride, in place. */
-    private static void strided2(int kc, float[] a, int ai, int aRs, int aCs, float[] b, int bi, int ldb,
+    private static void strided6x2(int kc, float[] a, int ai, int aRs, int aCs, float[] b, int bi, int ldb,
                                      float[] c, int ci, int ldc, boolean load) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
         // As in packed12x2: the accumulators start from C or from zeros, never from a merge of two branches.
@@ -1187,7 +1218,7 @@ final class GemmF32 {
     }
 
     /** 6×1V tile reading A through its strides and B rows of unit column stride, in place. */
-    private static void strided1(int kc, float[] a, int ai, int aRs, int aCs, float[] b, int bi, int ldb,
+    private static void strided6x1(int kc, float[] a, int ai, int aRs, int aCs, float[] b, int bi, int ldb,
                                      float[] c, int ci, int ldc, boolean load) {
         FloatVector c00, c10, c20, c30, c40, c50;
         // As in packed12x2: the accumulators start from C or from zeros, never from a merge of two branches.
@@ -1240,7 +1271,7 @@ final class GemmF32 {
      * 6×4V tile of {@link #windowed}: as {@link #strided4}, with A from a panel (element (r, p) at {@code ai + p·6 +
      * r}) and row p of B at {@code xi + rowStart[ri + p]}.
      */
-    private static void windowed4(int kc, float[] a, int ai, float[] win, int xi, int[] rowStart, int ri, float[] c,
+    private static void windowed6x4(int kc, float[] a, int ai, float[] win, int xi, int[] rowStart, int ri, float[] c,
                                   int ci, int ldc, boolean load) {
         FloatVector c00, c01, c02, c03;
         FloatVector c10, c11, c12, c13;
@@ -1269,8 +1300,8 @@ final class GemmF32 {
         c50 = FloatVector.fromArray(S, src, r); c51 = FloatVector.fromArray(S, src, r + L);
         c52 = FloatVector.fromArray(S, src, r + 2 * L); c53 = FloatVector.fromArray(S, src, r + 3 * L);
         for (int p = 0; p < kc; p++) {
-            // A's six values of step p lie side by side in its panel; B's row p starts anywhere.
-            int bi = xi + rowStart[ri + p], q = ai + p * DMR;
+            // A's values of step p lie side by side in its panel; B's row p starts anywhere.
+            int bi = xi + rowStart[ri + p], q = ai + p * PANEL_ROWS;
             FloatVector b0 = FloatVector.fromArray(S, win, bi);
             FloatVector b1 = FloatVector.fromArray(S, win, bi + L);
             FloatVector b2 = FloatVector.fromArray(S, win, bi + 2 * L);
@@ -1302,8 +1333,8 @@ final class GemmF32 {
         c50.intoArray(c, r); c51.intoArray(c, r + L); c52.intoArray(c, r + 2 * L); c53.intoArray(c, r + 3 * L);
     }
 
-    /** 6×1V tile of {@link #windowed}: as {@link #windowed4}, one vector wide. */
-    private static void windowed1(int kc, float[] a, int ai, float[] win, int xi, int[] rowStart, int ri, float[] c,
+    /** 6×1V tile of {@link #windowed}: as {@link #windowed6x4}, one vector wide. */
+    private static void windowed6x1(int kc, float[] a, int ai, float[] win, int xi, int[] rowStart, int ri, float[] c,
                                   int ci, int ldc, boolean load) {
         FloatVector c00, c10, c20, c30, c40, c50;
         // As in packed12x2: the accumulators start from C or from zeros, never from a merge of two branches.
@@ -1321,8 +1352,8 @@ final class GemmF32 {
         r += step;
         c50 = FloatVector.fromArray(S, src, r);
         for (int p = 0; p < kc; p++) {
-            // A's six values of step p lie side by side in its panel; B's row p starts anywhere.
-            int bi = xi + rowStart[ri + p], q = ai + p * DMR;
+            // A's values of step p lie side by side in its panel; B's row p starts anywhere.
+            int bi = xi + rowStart[ri + p], q = ai + p * PANEL_ROWS;
             FloatVector b0 = FloatVector.fromArray(S, win, bi);
             FloatVector x = FloatVector.broadcast(S, a[q]);
             c00 = x.fma(b0, c00);
@@ -1349,5 +1380,153 @@ final class GemmF32 {
         c40.intoArray(c, r);
         r += ldc;
         c50.intoArray(c, r);
+    }
+
+    /** 4×2V tile reading A through its strides and B rows of unit column stride, in place (16 registers). */
+    private static void strided4x2(int kc, float[] a, int ai, int aRs, int aCs, float[] b, int bi, int ldb,
+                                   float[] c, int ci, int ldc, boolean load) {
+        // As in packed12x2: the accumulators start from C or from zeros, never from a merge of two branches.
+        float[] src = load ? c : ZERO_ROW;
+        int r = load ? ci : 0, step = load ? ldc : 0;
+        FloatVector c00 = FloatVector.fromArray(S, src, r), c01 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        FloatVector c10 = FloatVector.fromArray(S, src, r), c11 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        FloatVector c20 = FloatVector.fromArray(S, src, r), c21 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        FloatVector c30 = FloatVector.fromArray(S, src, r), c31 = FloatVector.fromArray(S, src, r + L);
+        int a1 = aRs, a2 = 2 * aRs, a3 = 3 * aRs;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+            FloatVector x = FloatVector.broadcast(S, a[ai]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[ai + a1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[ai + a2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[ai + a3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            ai += aCs;
+            bi += ldb;
+        }
+        r = ci;
+        c00.intoArray(c, r); c01.intoArray(c, r + L);
+        r += ldc;
+        c10.intoArray(c, r); c11.intoArray(c, r + L);
+        r += ldc;
+        c20.intoArray(c, r); c21.intoArray(c, r + L);
+        r += ldc;
+        c30.intoArray(c, r); c31.intoArray(c, r + L);
+    }
+
+    /** 4×1V tile reading A through its strides and B rows of unit column stride, in place (16 registers). */
+    private static void strided4x1(int kc, float[] a, int ai, int aRs, int aCs, float[] b, int bi, int ldb,
+                                   float[] c, int ci, int ldc, boolean load) {
+        // As in packed12x2: the accumulators start from C or from zeros, never from a merge of two branches.
+        float[] src = load ? c : ZERO_ROW;
+        int r = load ? ci : 0, step = load ? ldc : 0;
+        FloatVector c00 = FloatVector.fromArray(S, src, r);
+        r += step;
+        FloatVector c10 = FloatVector.fromArray(S, src, r);
+        r += step;
+        FloatVector c20 = FloatVector.fromArray(S, src, r);
+        r += step;
+        FloatVector c30 = FloatVector.fromArray(S, src, r);
+        int a1 = aRs, a2 = 2 * aRs, a3 = 3 * aRs;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector x = FloatVector.broadcast(S, a[ai]);
+            c00 = x.fma(b0, c00);
+            x = FloatVector.broadcast(S, a[ai + a1]);
+            c10 = x.fma(b0, c10);
+            x = FloatVector.broadcast(S, a[ai + a2]);
+            c20 = x.fma(b0, c20);
+            x = FloatVector.broadcast(S, a[ai + a3]);
+            c30 = x.fma(b0, c30);
+            ai += aCs;
+            bi += ldb;
+        }
+        r = ci;
+        c00.intoArray(c, r);
+        r += ldc;
+        c10.intoArray(c, r);
+        r += ldc;
+        c20.intoArray(c, r);
+        r += ldc;
+        c30.intoArray(c, r);
+    }
+
+    /** 4×2V tile of {@link #windowed} for 16-register CPUs: as {@link #windowed6x4}, 4 rows by 2 vectors. */
+    private static void windowed4x2(int kc, float[] a, int ai, float[] win, int xi, int[] rowStart, int ri, float[] c,
+                                    int ci, int ldc, boolean load) {
+        // As in packed12x2: the accumulators start from C or from zeros, never from a merge of two branches.
+        float[] src = load ? c : ZERO_ROW;
+        int r = load ? ci : 0, step = load ? ldc : 0;
+        FloatVector c00 = FloatVector.fromArray(S, src, r), c01 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        FloatVector c10 = FloatVector.fromArray(S, src, r), c11 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        FloatVector c20 = FloatVector.fromArray(S, src, r), c21 = FloatVector.fromArray(S, src, r + L);
+        r += step;
+        FloatVector c30 = FloatVector.fromArray(S, src, r), c31 = FloatVector.fromArray(S, src, r + L);
+        for (int p = 0; p < kc; p++) {
+            // A's values of step p lie side by side in its panel; B's row p starts anywhere.
+            int bi = xi + rowStart[ri + p], q = ai + p * PANEL_ROWS;
+            FloatVector b0 = FloatVector.fromArray(S, win, bi);
+            FloatVector b1 = FloatVector.fromArray(S, win, bi + L);
+            FloatVector x = FloatVector.broadcast(S, a[q]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[q + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[q + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[q + 3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+        }
+        r = ci;
+        c00.intoArray(c, r); c01.intoArray(c, r + L);
+        r += ldc;
+        c10.intoArray(c, r); c11.intoArray(c, r + L);
+        r += ldc;
+        c20.intoArray(c, r); c21.intoArray(c, r + L);
+        r += ldc;
+        c30.intoArray(c, r); c31.intoArray(c, r + L);
+    }
+
+    /** 4×1V tile of {@link #windowed} for 16-register CPUs: as {@link #windowed6x4}, 4 rows by 1 vector. */
+    private static void windowed4x1(int kc, float[] a, int ai, float[] win, int xi, int[] rowStart, int ri, float[] c,
+                                    int ci, int ldc, boolean load) {
+        // As in packed12x2: the accumulators start from C or from zeros, never from a merge of two branches.
+        float[] src = load ? c : ZERO_ROW;
+        int r = load ? ci : 0, step = load ? ldc : 0;
+        FloatVector c00 = FloatVector.fromArray(S, src, r);
+        r += step;
+        FloatVector c10 = FloatVector.fromArray(S, src, r);
+        r += step;
+        FloatVector c20 = FloatVector.fromArray(S, src, r);
+        r += step;
+        FloatVector c30 = FloatVector.fromArray(S, src, r);
+        for (int p = 0; p < kc; p++) {
+            // A's values of step p lie side by side in its panel; B's row p starts anywhere.
+            int bi = xi + rowStart[ri + p], q = ai + p * PANEL_ROWS;
+            FloatVector b0 = FloatVector.fromArray(S, win, bi);
+            FloatVector x = FloatVector.broadcast(S, a[q]);
+            c00 = x.fma(b0, c00);
+            x = FloatVector.broadcast(S, a[q + 1]);
+            c10 = x.fma(b0, c10);
+            x = FloatVector.broadcast(S, a[q + 2]);
+            c20 = x.fma(b0, c20);
+            x = FloatVector.broadcast(S, a[q + 3]);
+            c30 = x.fma(b0, c30);
+        }
+        r = ci;
+        c00.intoArray(c, r);
+        r += ldc;
+        c10.intoArray(c, r);
+        r += ldc;
+        c20.intoArray(c, r);
+        r += ldc;
+        c30.intoArray(c, r);
     }
 }

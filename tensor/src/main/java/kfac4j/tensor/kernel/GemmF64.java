@@ -48,11 +48,15 @@ final class GemmF64 {
     private static final int L = S.length();
 
     /**
-     * The packed micro-tile: MR rows by NR = 2 vectors, MR·2 accumulators plus two rows of B and one broadcast in
-     * registers (12·2 + 2 + 1 = 27 of 32 with AVX-512; 6·2 + 2 + 1 = 15 of 16 with AVX2). Measured on AVX-512 as fast
-     * as a 6 × 4-vector tile, with a narrower panel of B.
+     * The packed micro-tile: MR rows by NR = 2 vectors, MR·2 accumulators plus two rows of B and the broadcasts of A in
+     * registers. With 32 registers (AVX-512) 12 rows, measured as fast as a 6 × 4-vector tile, with a narrower panel of
+     * B. With 16 (AVX2) 4 rows: 8 + 2 + 4 = 14 registers even when C2 loads all of a step's broadcasts before its
+     * first multiply-add, which it does. A 6-row tile (12 + 2 + 1 = 15 on paper) had one accumulator spilled to the
+     * stack, stored and reloaded on every step, a chain through memory that held the F32 kernel to about 40 of the
+     * 100 GFLOP/s that one core of an AVX2 machine (Zen 3) reaches; 5 rows spilled the same way. On that machine
+     * the 4-row tile runs at 60-80 in the same loop, and gemm_f32_1024 went from 31-34 to 23-27 ms on two threads.
      */
-    static final int MR = VectorWidth.REGISTERS >= 32 ? 12 : 6;
+    static final int MR = VectorWidth.REGISTERS >= 32 ? 12 : 4;
     static final int NR = 2 * L;
     /**
      * Depth of a packed block: 512, as in single precision, so the MR × KC panel of A is 48 KiB, about the size of
@@ -458,8 +462,8 @@ final class GemmF64 {
      */
     private static void packed(int kc, double[] ap, int ai, double[] bp, int bi, double[] c, int ci, int ldc,
                                boolean load) {
-        if (MR != 12) {
-            packed6x2(kc, ap, ai, bp, bi, c, ci, ldc, load);
+        if (MR == 4) {
+            packed4x2(kc, ap, ai, bp, bi, c, ci, ldc, load);
             return;
         }
         int even = kc & ~1;
@@ -520,6 +524,15 @@ final class GemmF64 {
                     ap[d + 3] = a[s3 + p];
                     ap[d + 4] = a[s4 + p];
                     ap[d + 5] = a[s5 + p];
+                }
+            }
+            for (; r + 4 <= rows; r += 4) {
+                int s0 = src + r * aRs, s1 = s0 + aRs, s2 = s1 + aRs, s3 = s2 + aRs;
+                for (int p = p0, d = dst + r + p0 * height; p < k; p++, d += height) {
+                    ap[d] = a[s0 + p];
+                    ap[d + 1] = a[s1 + p];
+                    ap[d + 2] = a[s2 + p];
+                    ap[d + 3] = a[s3 + p];
                 }
             }
         } else if (aRs == 1) {

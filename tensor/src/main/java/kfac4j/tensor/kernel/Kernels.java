@@ -109,8 +109,12 @@ public interface Kernels {
               double[] b, int bOff, int bRs, int bCs,
               double[] c, int cOff, int cRs, boolean accumulate);
 
-    /** Rows of A per panel in {@link #gemmWindowed}'s left operand ({@link #packPanels}). */
-    int PANEL_ROWS = 6;
+    /**
+     * Rows of A per panel in {@link #gemmWindowed}'s left operand ({@link #packPanels}): a multiple of the height of
+     * every vector tile that reads the panels (6 rows with 32 vector registers, 4 with 16), so a tile is a band of
+     * one panel on any CPU.
+     */
+    int PANEL_ROWS = 12;
 
     /**
      * {@code C = A·B} (or {@code C += A·B}) as {@link #gemm}, for a B whose row p is the n values of {@code x} that

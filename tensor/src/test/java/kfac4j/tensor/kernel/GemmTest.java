@@ -261,9 +261,10 @@ class GemmTest {
 
     /**
      * gemmWindowed against gemm on the windows copied out as rows of B and the unpacked A, bit for bit, in both dtypes
-     * and every layout of A before packing (and NaN wherever the panels hold no element of A): overlapping windows in any order, rows of A left over after the six-row bands, columns in whole tiles, single
-     * vectors and a scalar tail, depths across several passes, accumulating or not; C's row padding must come
-     * through unchanged, and the reference must itself agree with gemm.
+     * and every layout of A before packing (and NaN wherever the panels hold no element of A): overlapping windows in
+     * any order, rows of A left over after the last whole band, columns in whole tiles, single vectors and a scalar
+     * tail, depths across several passes, accumulating or not; C's row padding must come through unchanged, and the
+     * reference must itself agree with gemm.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("variants")

@@ -45,7 +45,7 @@ final class KernelVariants {
             for (int bits = 128; bits <= preferred; bits *= 2) {
                 v.add(new Variant("vector" + bits, isolated("vector" + bits, null)));
             }
-            // The 6×2-vector GEMM tile of 16-register CPUs (AVX2), at the preferred width.
+            // The 4×2-vector GEMM tile of 16-register CPUs (AVX2), at the preferred width.
             v.add(new Variant("vector, 16 registers", isolated("vector", "16")));
         }
         all = List.copyOf(v);
