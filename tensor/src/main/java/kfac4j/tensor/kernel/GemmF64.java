@@ -81,8 +81,11 @@ final class GemmF64 {
      * 1024 and 2048 unchanged. On a busy machine a thread that gets less CPU time holds the product up for its share.
      */
     static final int SPLIT = 1;
-    /** The unpacked (direct) micro-tile: DMR rows by DNV vectors, A read through its strides, B in place. */
-    static final int DMR = 6;
+    /**
+     * The unpacked (direct) micro-tile: DMR rows by DNV vectors, A read through its strides, B in place. 6 × 4 vectors
+     * with 32 registers; 4 × 2 with 16, for the reason given at {@link #MR}.
+     */
+    static final int DMR = VectorWidth.REGISTERS >= 32 ? 6 : 4;
     static final int DNV = VectorWidth.REGISTERS >= 32 ? 4 : 2;
     static final int DNR = DNV * L;
     /**
@@ -227,9 +230,14 @@ final class GemmF64 {
 
     private static void strided(int nv, int k, double[] a, int ai, int aRs, int aCs, double[] b, int bi, int ldb,
                                 double[] c, int ci, int ldc, boolean load) {
-        if (nv == 4) strided4(k, a, ai, aRs, aCs, b, bi, ldb, c, ci, ldc, load);
-        else if (nv == 2) strided2(k, a, ai, aRs, aCs, b, bi, ldb, c, ci, ldc, load);
-        else strided1(k, a, ai, aRs, aCs, b, bi, ldb, c, ci, ldc, load);
+        if (DMR == 4) {
+            if (nv == 2) strided4x2(k, a, ai, aRs, aCs, b, bi, ldb, c, ci, ldc, load);
+            else strided4x1(k, a, ai, aRs, aCs, b, bi, ldb, c, ci, ldc, load);
+            return;
+        }
+        if (nv == 4) strided6x4(k, a, ai, aRs, aCs, b, bi, ldb, c, ci, ldc, load);
+        else if (nv == 2) strided6x2(k, a, ai, aRs, aCs, b, bi, ldb, c, ci, ldc, load);
+        else strided6x1(k, a, ai, aRs, aCs, b, bi, ldb, c, ci, ldc, load);
     }
 
     // ------------------------------------------------------------------ large products: packed and blocked
@@ -914,7 +922,7 @@ final class GemmF64 {
     }
 
     /** 6×4V tile reading A through its strides and B rows of unit column stride, in place. */
-    private static void strided4(int kc, double[] a, int ai, int aRs, int aCs, double[] b, int bi, int ldb,
+    private static void strided6x4(int kc, double[] a, int ai, int aRs, int aCs, double[] b, int bi, int ldb,
                                      double[] c, int ci, int ldc, boolean load) {
         DoubleVector c00, c01, c02, c03;
         DoubleVector c10, c11, c12, c13;
@@ -978,7 +986,7 @@ final class GemmF64 {
     }
 
     /** 6×2V tile reading A through its strides and B rows of unit column stride, in place. */
-    private static void strided2(int kc, double[] a, int ai, int aRs, int aCs, double[] b, int bi, int ldb,
+    private static void strided6x2(int kc, double[] a, int ai, int aRs, int aCs, double[] b, int bi, int ldb,
                                      double[] c, int ci, int ldc, boolean load) {
         DoubleVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
         // As in packed12x2: the accumulators start from C or from zeros, never from a merge of two branches.
@@ -1029,7 +1037,7 @@ final class GemmF64 {
     }
 
     /** 6×1V tile reading A through its strides and B rows of unit column stride, in place. */
-    private static void strided1(int kc, double[] a, int ai, int aRs, int aCs, double[] b, int bi, int ldb,
+    private static void strided6x1(int kc, double[] a, int ai, int aRs, int aCs, double[] b, int bi, int ldb,
                                      double[] c, int ci, int ldc, boolean load) {
         DoubleVector c00, c10, c20, c30, c40, c50;
         // As in packed12x2: the accumulators start from C or from zeros, never from a merge of two branches.
@@ -1076,5 +1084,80 @@ final class GemmF64 {
         c40.intoArray(c, r);
         r += ldc;
         c50.intoArray(c, r);
+    }
+
+    /** 4×2V tile reading A through its strides and B rows of unit column stride, in place (16 registers). */
+    private static void strided4x2(int kc, double[] a, int ai, int aRs, int aCs, double[] b, int bi, int ldb,
+                                   double[] c, int ci, int ldc, boolean load) {
+        // As in packed12x2: the accumulators start from C or from zeros, never from a merge of two branches.
+        double[] src = load ? c : ZERO_ROW;
+        int r = load ? ci : 0, step = load ? ldc : 0;
+        DoubleVector c00 = DoubleVector.fromArray(S, src, r), c01 = DoubleVector.fromArray(S, src, r + L);
+        r += step;
+        DoubleVector c10 = DoubleVector.fromArray(S, src, r), c11 = DoubleVector.fromArray(S, src, r + L);
+        r += step;
+        DoubleVector c20 = DoubleVector.fromArray(S, src, r), c21 = DoubleVector.fromArray(S, src, r + L);
+        r += step;
+        DoubleVector c30 = DoubleVector.fromArray(S, src, r), c31 = DoubleVector.fromArray(S, src, r + L);
+        int a1 = aRs, a2 = 2 * aRs, a3 = 3 * aRs;
+        for (int p = 0; p < kc; p++) {
+            DoubleVector b0 = DoubleVector.fromArray(S, b, bi);
+            DoubleVector b1 = DoubleVector.fromArray(S, b, bi + L);
+            DoubleVector x = DoubleVector.broadcast(S, a[ai]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = DoubleVector.broadcast(S, a[ai + a1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = DoubleVector.broadcast(S, a[ai + a2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = DoubleVector.broadcast(S, a[ai + a3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            ai += aCs;
+            bi += ldb;
+        }
+        r = ci;
+        c00.intoArray(c, r); c01.intoArray(c, r + L);
+        r += ldc;
+        c10.intoArray(c, r); c11.intoArray(c, r + L);
+        r += ldc;
+        c20.intoArray(c, r); c21.intoArray(c, r + L);
+        r += ldc;
+        c30.intoArray(c, r); c31.intoArray(c, r + L);
+    }
+
+    /** 4×1V tile reading A through its strides and B rows of unit column stride, in place (16 registers). */
+    private static void strided4x1(int kc, double[] a, int ai, int aRs, int aCs, double[] b, int bi, int ldb,
+                                   double[] c, int ci, int ldc, boolean load) {
+        // As in packed12x2: the accumulators start from C or from zeros, never from a merge of two branches.
+        double[] src = load ? c : ZERO_ROW;
+        int r = load ? ci : 0, step = load ? ldc : 0;
+        DoubleVector c00 = DoubleVector.fromArray(S, src, r);
+        r += step;
+        DoubleVector c10 = DoubleVector.fromArray(S, src, r);
+        r += step;
+        DoubleVector c20 = DoubleVector.fromArray(S, src, r);
+        r += step;
+        DoubleVector c30 = DoubleVector.fromArray(S, src, r);
+        int a1 = aRs, a2 = 2 * aRs, a3 = 3 * aRs;
+        for (int p = 0; p < kc; p++) {
+            DoubleVector b0 = DoubleVector.fromArray(S, b, bi);
+            DoubleVector x = DoubleVector.broadcast(S, a[ai]);
+            c00 = x.fma(b0, c00);
+            x = DoubleVector.broadcast(S, a[ai + a1]);
+            c10 = x.fma(b0, c10);
+            x = DoubleVector.broadcast(S, a[ai + a2]);
+            c20 = x.fma(b0, c20);
+            x = DoubleVector.broadcast(S, a[ai + a3]);
+            c30 = x.fma(b0, c30);
+            ai += aCs;
+            bi += ldb;
+        }
+        r = ci;
+        c00.intoArray(c, r);
+        r += ldc;
+        c10.intoArray(c, r);
+        r += ldc;
+        c20.intoArray(c, r);
+        r += ldc;
+        c30.intoArray(c, r);
     }
 }
