@@ -45,8 +45,11 @@ final class KernelVariants {
             for (int bits = 128; bits <= preferred; bits *= 2) {
                 v.add(new Variant("vector" + bits, isolated("vector" + bits, null)));
             }
-            // The 4×2-vector GEMM tile of 16-register CPUs (AVX2), at the preferred width.
+            // The tiles of both register files at the preferred width, whichever this CPU has: 4 × 2 vectors for 16
+            // registers (AVX2), 12 × 2 and 6 × 4 for 32 (AVX-512; on a 16-register CPU they spill, slowly but with the
+            // same bits), so that every tile runs on every machine.
             v.add(new Variant("vector, 16 registers", isolated("vector", "16")));
+            v.add(new Variant("vector, 32 registers", isolated("vector", "32")));
         }
         all = List.copyOf(v);
         return all;
