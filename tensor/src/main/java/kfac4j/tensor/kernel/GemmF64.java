@@ -54,7 +54,7 @@ final class GemmF64 {
      * first multiply-add, which it does. A 6-row tile (12 + 2 + 1 = 15 on paper) had one accumulator spilled to the
      * stack, stored and reloaded on every step, a chain through memory that held the F32 kernel to about 40 of the
      * 100 GFLOP/s that one core of an AVX2 machine (Zen 3) reaches; 5 rows spilled the same way. On that machine
-     * the 4-row tile runs at 60-80 in the same loop, and gemm_f32_1024 went from 31-34 to 23-27 ms on two threads.
+     * the 4-row tile runs at 60-80 in the same loop, and gemm_f64_1024 went from 64-68 to 44-55 ms on two threads.
      */
     static final int MR = VectorWidth.REGISTERS >= 32 ? 12 : 4;
     static final int NR = 2 * L;
